@@ -1,0 +1,87 @@
+"""The one exception tree of the package.
+
+    CreativeAutomationError            base of everything we raise on purpose
+    ├── ConfigError                    settings or environment are wrong
+    ├── BriefError                     the brief is invalid (carries every problem at once)
+    ├── AssetError                     an input image is missing, unsafe, corrupt or too large
+    ├── ProviderError                  an image/text provider failed
+    │   ├── ProviderUnavailable        transient: retry or fall back to the next provider
+    │   └── ContentRejected            final: the provider refused this prompt
+    └── RenderError                    a creative cannot be composed as the rules demand
+        └── FontCoverageError          no bundled font covers the text (never draw tofu)
+
+User mistakes are reported by the CLI/API as one readable block from `str(error)`;
+compliance results are findings (data), never exceptions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class CreativeAutomationError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class ConfigError(CreativeAutomationError):
+    """Settings or environment are invalid."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, with where it is (a dotted field path)."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class BriefError(CreativeAutomationError):
+    """The brief is invalid; `problems` lists every problem found, all at once."""
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = problems
+        count = len(problems)
+        head = f"{source}: {count} problem{'s' if count != 1 else ''} in the brief"
+        super().__init__("\n".join([head, *(f"  - {p}" for p in problems)]))
+
+
+class AssetError(CreativeAutomationError):
+    """An input image is missing, outside the asset folder, corrupt, or too large."""
+
+
+class ProviderError(CreativeAutomationError):
+    """An image or text provider failed."""
+
+
+class ProviderUnavailable(ProviderError):
+    """A transient provider failure: retry later or fall back to the next provider."""
+
+
+class ContentRejected(ProviderError):
+    """The provider refused the prompt (content policy); never retried with the same prompt."""
+
+
+class RenderError(CreativeAutomationError):
+    """A creative cannot be composed within the layout rules."""
+
+
+class FontCoverageError(RenderError):
+    """No bundled font covers every character of a text."""
+
+
+__all__ = [
+    "AssetError",
+    "BriefError",
+    "ConfigError",
+    "ContentRejected",
+    "CreativeAutomationError",
+    "FontCoverageError",
+    "Problem",
+    "ProviderError",
+    "ProviderUnavailable",
+    "RenderError",
+]

@@ -1,0 +1,1 @@
+"""Pure image functions: decode/encode, saliency, crop/extend, typography, layout, render."""
