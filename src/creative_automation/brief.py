@@ -1,0 +1,284 @@
+"""The campaign brief: one pydantic model, JSON/YAML loading, JSON Schema, readable errors."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from .errors import BriefError, Problem
+from .formats import FORMATS, resolve_format
+
+Slug = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$"),
+    Field(description="Lower-case letters, digits, '-' and '_' (it becomes a folder name)."),
+]
+LocaleTag = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2}|-\d{3})?$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+PackageShape = Literal["can", "bottle", "box", "tube", "bar", "jar", "pouch"]
+
+
+def _hex_colour(value: str) -> str:
+    v = value.strip()
+    body = v[1:] if v.startswith("#") else ""
+    if len(body) not in (3, 6) or any(c not in "0123456789abcdefABCDEF" for c in body):
+        raise ValueError(f"{value!r} is not a hex colour like '#1A2B3C'")
+    if len(body) == 3:
+        body = "".join(c * 2 for c in body)
+    return "#" + body.upper()
+
+
+def _asset_name(value: str) -> str:
+    # Confinement is checked again against the real folder at run time; this catches it early.
+    if not value or PurePosixPath(value).is_absolute() or PureWindowsPath(value).is_absolute():
+        raise ValueError(f"{value!r} must be a file name inside the asset folder, not an absolute path")
+    if ".." in PurePosixPath(value.replace("\\", "/")).parts:
+        raise ValueError(f"{value!r} must not contain '..' (assets stay inside the asset folder)")
+    return value
+
+
+HexColour = Annotated[str, AfterValidator(_hex_colour)]
+AssetName = Annotated[str, AfterValidator(_asset_name)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Product(_Strict):
+    id: Slug
+    name: Text = Field(max_length=80)
+    description: str = Field("", max_length=1000)
+    assets: list[AssetName] = Field(
+        default_factory=list,
+        description="Image files in the asset folder; the first one that exists is the hero. "
+        "An image with transparency is a cut-out packshot, staged in a generated scene.",
+    )
+    package: PackageShape | None = Field(None, description="Package shape hint for generation.")
+
+
+class LocaleCopy(_Strict):
+    message: Text = Field(max_length=200)
+    call_to_action: Text | None = Field(None, max_length=40)
+
+
+class Brand(_Strict):
+    name: Text = Field(max_length=80)
+    logo: AssetName | None = Field(None, description="Logo for light backgrounds (asset folder).")
+    logo_on_dark: AssetName | None = Field(
+        None, description="Logo for dark backgrounds; derived from `logo` (solid white) if absent."
+    )
+    palette: list[HexColour] = Field(
+        default_factory=list,
+        max_length=12,
+        description="Brand colours, primary first; the second is the accent (CTA button).",
+    )
+    fonts: list[AssetName] = Field(
+        default_factory=list,
+        description="Brand font files (asset folder), used for scripts they cover; "
+        "bundled Noto fonts cover the rest.",
+    )
+    prohibited_words: list[Text] = Field(default_factory=list)
+
+
+class Brief(_Strict):
+    """A campaign: products × locales × formats."""
+
+    campaign_id: Slug
+    campaign_name: Text = Field(max_length=120)
+    region: Text | None = Field(None, description="Target region (e.g. 'EMEA').")
+    markets: list[Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]] = Field(
+        default_factory=list, description="ISO 3166-1 alpha-2 market codes."
+    )
+    audience: Text = Field(max_length=500)
+    message: Text = Field(max_length=200, description="Campaign message in `language`.")
+    call_to_action: Text | None = Field(None, max_length=40)
+    language: LocaleTag = Field("en", description="Language of `message` and `call_to_action`.")
+    locales: dict[LocaleTag, LocaleCopy] = Field(
+        default_factory=dict,
+        description="Localized copy per locale (BCP 47, e.g. 'ar-AE'); default: `language` only.",
+    )
+    products: list[Product] = Field(min_length=1, max_length=50)
+    brand: Brand | None = None
+    formats: list[str] = Field(
+        default_factory=lambda: ["1:1", "9:16", "16:9"],
+        min_length=1,
+        description=f"By name or ratio: {', '.join(f'{f.name} ({f.ratio})' for f in FORMATS)}.",
+    )
+    seed: int = Field(0, ge=0, description="Generation seed: the same seed gives the same pixels.")
+
+    @field_validator("formats")
+    @classmethod
+    def _known_formats(cls, value: list[str]) -> list[str]:
+        names = [resolve_format(v).name for v in value]  # raises ValueError naming the choices
+        if len(set(names)) != len(names):
+            raise ValueError("lists the same format twice")
+        return value
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Brief:
+        problems = cross_problems(self.model_dump())
+        if problems:
+            raise ValueError("; ".join(str(p) for p in problems))
+        return self
+
+    def copy_for(self, locale: str) -> LocaleCopy:
+        """The message and CTA for a locale (the base copy for the base language)."""
+        if locale in self.locales:
+            c = self.locales[locale]
+            return LocaleCopy(message=c.message, call_to_action=c.call_to_action or self.call_to_action)
+        return LocaleCopy(message=self.message, call_to_action=self.call_to_action)
+
+    @property
+    def locale_tags(self) -> list[str]:
+        return list(self.locales) or [self.language]
+
+
+def language_of(tag: str) -> str:
+    return tag.split("-")[0]
+
+
+def cross_problems(data: dict[str, Any]) -> list[Problem]:
+    """Checks across fields, on raw data so they are reported with the field errors at once."""
+    out: list[Problem] = []
+    if not data.get("region") and not data.get("markets"):
+        out.append(Problem("region", "give a target `region` or a list of `markets`"))
+    products = data.get("products")
+    seen: set[str] = set()
+    for i, p in enumerate(products if isinstance(products, list) else []):
+        pid = p.get("id") if isinstance(p, dict) else None
+        if isinstance(pid, str) and pid in seen:
+            out.append(Problem(f"products[{i}].id", f"{pid!r} is used by another product"))
+        if isinstance(pid, str):
+            seen.add(pid)
+    locales = data.get("locales")
+    base = str(data.get("language") or "en")
+    if data.get("call_to_action") and isinstance(locales, dict):
+        for tag, copy in locales.items():
+            if (
+                isinstance(copy, dict)
+                and not copy.get("call_to_action")
+                and language_of(str(tag)) != language_of(base)
+            ):
+                out.append(
+                    Problem(
+                        f"locales.{tag}.call_to_action",
+                        "missing; the brief has a call to action, so each locale needs it "
+                        "in its own language",
+                    )
+                )
+    return out
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("function-after", "constrained-str"):  # pydantic validator frames
+            continue
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _known_fields(loc: tuple[int | str, ...]) -> list[str]:
+    model: type[BaseModel] = Brief
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return []
+        ann = field.annotation
+        inner = [a for a in getattr(ann, "__args__", ()) + (ann,) if isinstance(a, type)]
+        sub = next((a for a in inner if issubclass(a, BaseModel)), None)
+        if sub is None:
+            # dict[str, LocaleCopy] / list[Product]: look one level into the arguments
+            args = getattr(ann, "__args__", ())
+            sub = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)), None)
+            if sub is None:
+                return []
+        model = sub
+    return list(model.model_fields)
+
+
+def _problems(exc: ValidationError) -> list[Problem]:
+    out: list[Problem] = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        path = _field_path(loc)
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            guess = difflib.get_close_matches(str(loc[-1]), _known_fields(loc), n=1)
+            msg = "unknown field" + (f" (did you mean {guess[0]!r}?)" if guess else "")
+        elif err["type"] == "missing":
+            msg = "required field is missing"
+        elif err["type"] == "string_pattern_mismatch":
+            msg = f"{err['input']!r} is not valid here ({_pattern_hint(path)})"
+        if not path and err["type"] == "value_error":
+            continue  # cross-field checks: reported from cross_problems() on the raw data
+        out.append(Problem(path, msg))
+    return out
+
+
+def _pattern_hint(path: str) -> str:
+    if path.startswith("locales") or path.endswith("language"):
+        return "a BCP 47 locale such as 'en-US', 'ar-AE', 'ja-JP', 'zh-Hans-CN'"
+    if path.startswith("markets"):
+        return "a two-letter ISO country code such as 'US'"
+    return "use lower-case letters, digits, '-' and '_', starting with a letter or digit"
+
+
+def parse_brief(data: Any, source: str = "brief") -> Brief:
+    """Validate already-parsed data; raise BriefError listing every problem."""
+    if not isinstance(data, dict):
+        raise BriefError(source, [Problem("", "the brief must be a mapping of fields")])
+    try:
+        return Brief.model_validate(data)
+    except ValidationError as exc:
+        problems = _problems(exc)
+        known = {p.path for p in problems}
+        extra = [p for p in cross_problems(data) if p.path not in known]
+        raise BriefError(source, problems + extra) from None
+
+
+def load_brief(path: Path) -> Brief:
+    """Read a JSON or YAML brief from disk; every failure is a BriefError."""
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BriefError(source, [Problem("", "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BriefError(source, [Problem("", f"cannot read the file: {exc}")]) from None
+    try:
+        if path.suffix.lower() == ".json":
+            data = json.loads(text)
+        else:
+            data = yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise BriefError(source, [Problem(f"line {exc.lineno}, column {exc.colno}", exc.msg)]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise BriefError(source, [Problem(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
+    return parse_brief(data, source)
+
+
+def brief_json_schema() -> dict[str, Any]:
+    return Brief.model_json_schema()

@@ -1,0 +1,37 @@
+"""Brief → the list of creatives to make: every product × format × locale."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .brief import Brief, Product
+from .formats import Format, resolve_format
+
+
+@dataclass(frozen=True)
+class CreativeSpec:
+    """One output image: a product in one format and one locale, with its copy."""
+
+    product: Product
+    format: Format
+    locale: str
+    message: str
+    call_to_action: str | None
+
+    def relpath(self, ext: str) -> str:
+        """Path relative to the campaign folder; unique per product × format × locale."""
+        return f"{self.product.id}/{self.format.folder}/{self.locale}.{ext}"
+
+
+def make_plan(brief: Brief) -> list[CreativeSpec]:
+    """Ordered product → format → locale so each background is composed once per locale group."""
+    formats = [resolve_format(f) for f in brief.formats]
+    specs: list[CreativeSpec] = []
+    for product in brief.products:
+        for fmt in formats:
+            for locale in brief.locale_tags:
+                copy = brief.copy_for(locale)
+                specs.append(
+                    CreativeSpec(product, fmt, locale, copy.message, copy.call_to_action)
+                )
+    return specs
