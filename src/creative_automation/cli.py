@@ -1,0 +1,137 @@
+"""The `cap` command line: thin adapters over the pipeline (Typer + Rich)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .brief import brief_json_schema, load_brief
+from .errors import BriefError, CreativeAutomationError
+from .manifest import CreativeRecord, Manifest
+from .pipeline import check_fonts, run_campaign
+from .providers import build_image_provider
+from .settings import OutputFormat, load_settings
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Creative Automation Platform: campaign brief in, localized ad creatives out.",
+)
+out = Console()
+err = Console(stderr=True)
+
+
+def _fail(exc: CreativeAutomationError, code: int = 1) -> NoReturn:
+    # One readable block, never a traceback, for anything the user can fix.
+    err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+    raise typer.Exit(code)
+
+
+@app.command()
+def run(
+    brief: Annotated[Path, typer.Argument(help="Brief file (YAML or JSON).")],
+    assets: Annotated[Path | None, typer.Option("--assets", "-a", help="Asset folder.")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder [CAP_OUTPUT_DIR].")] = None,
+    output_format: Annotated[
+        OutputFormat | None, typer.Option("--format", help="jpeg or png [CAP_OUTPUT_FORMAT].")
+    ] = None,
+    provider: Annotated[str | None, typer.Option(help="Image provider [CAP_IMAGE_PROVIDER].")] = None,
+    workers: Annotated[int | None, typer.Option(help="Render threads [CAP_WORKERS].")] = None,
+) -> None:
+    """Render every product × format × locale of BRIEF."""
+    try:
+        settings = load_settings(
+            output_dir=out_dir, output_format=output_format, image_provider=provider, workers=workers
+        )
+        parsed = load_brief(brief)
+        image_provider = build_image_provider(settings.image_provider)
+        with Progress(
+            TextColumn("[bold]{task.description:<8}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=err, transient=False,
+        ) as bar:
+            tasks: dict[str, int] = {}
+
+            def progress(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(stage, total=total)
+                bar.update(tasks[stage], completed=done, total=total)
+
+            result = run_campaign(
+                parsed, assets_dir=assets, out_dir=settings.output_dir, provider=image_provider,
+                settings=settings, progress=progress,
+            )
+    except CreativeAutomationError as exc:
+        _fail(exc)
+    _summary(result.manifest, result.folder)
+    if result.manifest.totals.failed:
+        raise typer.Exit(1)
+
+
+def _summary(manifest: Manifest, folder: Path) -> None:
+    table = Table(title=f"{manifest.campaign_name} — {manifest.totals.creatives} creatives")
+    for col in ("product", "format", "locales", "source", "ok", "review", "failed"):
+        table.add_column(col)
+    rows: dict[tuple[str, str], list[CreativeRecord]] = {}
+    for r in manifest.creatives:
+        key = (r.product_id, f"{r.format} {r.aspect_ratio}")
+        rows.setdefault(key, []).append(r)
+    for (pid, fmt), recs in rows.items():
+        status = Counter(r.status for r in recs)
+        src = recs[0].source
+        if src == "generated":
+            src = f"generated ({recs[0].provider})"
+        table.add_row(
+            pid, fmt, ", ".join(r.locale for r in recs), src,
+            str(status["ok"]), str(status["needs_review"]), str(status["failed"]),
+        )
+    out.print(table)
+    t = manifest.totals
+    out.print(
+        f"[green]{t.ok} ok[/], [yellow]{t.needs_review} need review[/], [red]{t.failed} failed[/] "
+        f"in {t.duration_s:.1f} s · cost ${t.cost_usd:.2f}"
+    )
+    out.print(f"Output: [bold]{folder}[/]  (manifest.json, report.html)")
+
+
+@app.command()
+def validate(
+    brief: Annotated[Path, typer.Argument(help="Brief file (YAML or JSON).")],
+    assets: Annotated[Path | None, typer.Option("--assets", "-a", help="Asset folder to check.")] = None,
+) -> None:
+    """List every problem in BRIEF with its field path; exit 1 if there is any."""
+    try:
+        parsed = load_brief(brief)
+        check_fonts(parsed)
+    except BriefError as exc:
+        _fail(exc)
+    except CreativeAutomationError as exc:
+        _fail(exc)
+    notes = []
+    if assets is not None:
+        for p in parsed.products:
+            listed = [a for a in p.assets if (assets / a).exists()]
+            if not listed:
+                notes.append(f"{p.id}: no asset found, its image will be generated")
+    out.print(
+        f"[green]valid:[/] {parsed.campaign_id}: {len(parsed.products)} products × "
+        f"{len(parsed.formats)} formats × {len(parsed.locale_tags)} locales"
+    )
+    for n in notes:
+        out.print(f"  note: {n}")
+
+
+@app.command()
+def schema() -> None:
+    """Print the brief's JSON Schema."""
+    print(json.dumps(brief_json_schema(), indent=2))
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,70 @@
+"""WCAG 2.x contrast of text against the pixels actually behind it."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from .findings import Finding
+
+MIN_CONTRAST = 4.5
+MIN_CONTRAST_LARGE = 3.0
+
+
+def relative_luminance(rgb: NDArray[np.uint8] | NDArray[np.floating]) -> NDArray[np.float32]:
+    """WCAG relative luminance of sRGB pixels (…×3, 0–255) → 0–1."""
+    c = np.asarray(rgb, dtype=np.float32) / 255.0
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    out: NDArray[np.float32] = (
+        0.2126 * lin[..., 0] + 0.7152 * lin[..., 1] + 0.0722 * lin[..., 2]
+    ).astype(np.float32)
+    return out
+
+
+def contrast_ratio(l1: float | NDArray[np.float32], l2: float | NDArray[np.float32]) -> NDArray[np.float32]:
+    hi = np.maximum(l1, l2)
+    lo = np.minimum(l1, l2)
+    return np.asarray((hi + 0.05) / (lo + 0.05), dtype=np.float32)
+
+
+def hex_to_rgb(value: str) -> tuple[int, int, int]:
+    v = value.lstrip("#")
+    return (int(v[0:2], 16), int(v[2:4], 16), int(v[4:6], 16))
+
+
+def text_contrast(
+    background: NDArray[np.uint8],
+    ink: NDArray[np.bool_],
+    text_rgb: tuple[int, int, int],
+    *,
+    halo: int = 2,
+    percentile: float = 5.0,
+) -> float:
+    """Contrast between the text colour and the background under (and just around) its glyphs.
+
+    `background` is the region before the text is drawn (H×W×3) and `ink` the glyph mask of the
+    same size. The worst pixels decide legibility, so the low `percentile` of per-pixel contrast is
+    returned rather than the mean (a mean hides a busy patch behind one word).
+    """
+    mask = ink.astype(np.uint8)
+    if halo:
+        mask = cv2.dilate(mask, np.ones((2 * halo + 1, 2 * halo + 1), np.uint8))
+    sel = mask.astype(bool)
+    if not sel.any():
+        return float("inf")
+    lum_bg = relative_luminance(background[sel])
+    lum_text = float(relative_luminance(np.array(text_rgb, dtype=np.float32)))
+    return float(np.percentile(contrast_ratio(lum_bg, lum_text), percentile))
+
+
+def contrast_finding(value: float, *, large_text: bool, where: str) -> Finding:
+    threshold = MIN_CONTRAST_LARGE if large_text else MIN_CONTRAST
+    return Finding(
+        check="contrast",
+        status="pass" if value >= threshold else "fail",
+        value=round(value, 2),
+        threshold=threshold,
+        detail=f"WCAG contrast of the {where} against the pixels behind it "
+        f"({'large' if large_text else 'normal'} text)",
+    )

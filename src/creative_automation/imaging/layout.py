@@ -1,0 +1,200 @@
+"""Where the headline, CTA and logo go: safe zones, negative space, never over the subject."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from ..formats import Format
+from .geometry import Box
+from .rules import LayoutRules, rules_for, safe_area
+from .stats import BackgroundStats
+from .typography import FittedText, fit_text
+
+Side = Literal["top", "bottom", "left", "right"]
+Corner = Literal["top-left", "top-right", "bottom-left", "bottom-right"]
+
+
+@dataclass(frozen=True)
+class TextBlock:
+    """The headline and the CTA, fitted and placed."""
+
+    headline: FittedText
+    headline_box: Box
+    cta: FittedText | None
+    cta_box: Box | None  # the pill
+    box: Box  # union of headline and CTA
+    side: Side
+
+    @property
+    def align(self) -> Literal["left", "right"]:
+        return "right" if self.headline.direction == "rtl" else "left"
+
+
+@dataclass(frozen=True)
+class Layout:
+    text: TextBlock
+    logo_box: Box | None
+    logo_corner: Corner | None
+    subject_box: Box
+    safe_box: Box
+
+
+def _regions(safe: Box, subject: Box, gap: int) -> list[tuple[Side, Box]]:
+    """The parts of the safe area on each side of the subject (plus a gap)."""
+    s = subject.expand(gap)
+    cands: list[tuple[Side, Box]] = [
+        ("top", Box(safe.x0, safe.y0, safe.x1, min(safe.y1, s.y0))),
+        ("bottom", Box(safe.x0, max(safe.y0, s.y1), safe.x1, safe.y1)),
+        ("left", Box(safe.x0, safe.y0, min(safe.x1, s.x0), safe.y1)),
+        ("right", Box(max(safe.x0, s.x1), safe.y0, safe.x1, safe.y1)),
+    ]
+    return [(side, b) for side, b in cands if b.width > 0 and b.height > 0]
+
+
+def _logo_box(safe: Box, corner: Corner, w: int, h: int) -> Box:
+    x0 = safe.x0 if corner.endswith("left") else safe.x1 - w
+    y0 = safe.y0 if corner.startswith("top") else safe.y1 - h
+    return Box(x0, y0, x0 + w, y0 + h)
+
+
+def _without(region: Box, obstacle: Box, side: Side) -> Box:
+    """Shrink region so it no longer meets obstacle, keeping the larger remaining part."""
+    if not region.intersects(obstacle):
+        return region
+    options = [
+        Box(region.x0, region.y0, region.x1, obstacle.y0),  # above
+        Box(region.x0, obstacle.y1, region.x1, region.y1),  # below
+        Box(region.x0, region.y0, obstacle.x0, region.y1),  # left of
+        Box(obstacle.x1, region.y0, region.x1, region.y1),  # right of
+    ]
+    valid = [o for o in options if o.width > 0 and o.height > 0]
+    return max(valid, key=lambda b: b.area) if valid else Box(0, 0, 0, 0)
+
+
+def _fit_block(
+    region: Box,
+    side: Side,
+    message: str,
+    cta: str | None,
+    locale: str,
+    rules: LayoutRules,
+    canvas_area: int,
+) -> TextBlock | None:
+    """Largest headline (and its CTA) that fits the region and the text-area cap."""
+    max_size = rules.headline_max
+    for _ in range(4):
+        cta_fit: FittedText | None = None
+        cta_h = 0
+        if cta:
+            cta_size = max(12, round(max_size * rules.cta_ratio))
+            cta_fit = fit_text(
+                cta, locale, weight="bold", box_width=region.width, box_height=region.height,
+                max_lines=1, min_size=max(12, round(rules.headline_min * rules.cta_ratio * 0.8)),
+                max_size=cta_size,
+            )
+            if cta_fit is None:
+                return None
+            cta_h = _pill_size(cta_fit)[1] + round(0.45 * cta_fit.size)
+        headline = fit_text(
+            message, locale, weight="bold", box_width=region.width,
+            box_height=region.height - cta_h, max_lines=2 if _is_cjk(message) else 3,
+            min_size=rules.headline_min, max_size=max_size,
+        )
+        if headline is None:
+            return None
+        block = _place(region, side, headline, cta_fit)
+        if block.box.area <= rules.max_text_area * canvas_area or headline.size <= rules.headline_min:
+            return block
+        max_size = max(rules.headline_min, round(headline.size * 0.85))
+    return None
+
+
+def _is_cjk(text: str) -> bool:
+    return any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" for ch in text)
+
+
+def _pill_size(cta: FittedText) -> tuple[int, int]:
+    pad_x, pad_y = round(0.9 * cta.size), round(0.45 * cta.size)
+    return cta.width + 2 * pad_x, cta.height + 2 * pad_y
+
+
+def _place(region: Box, side: Side, headline: FittedText, cta: FittedText | None) -> TextBlock:
+    """Anchor the block in its region: to the outer edge for bands, centred for columns."""
+    gap = round(0.45 * cta.size) if cta else 0
+    pill_w, pill_h = _pill_size(cta) if cta else (0, 0)
+    block_w = max(headline.width, pill_w)
+    block_h = headline.height + (gap + pill_h if cta else 0)
+    rtl = headline.direction == "rtl"
+    x0 = region.x1 - block_w if rtl else region.x0
+    if side == "top":
+        y0 = region.y0
+    elif side == "bottom":
+        y0 = region.y1 - block_h
+    else:
+        y0 = region.y0 + (region.height - block_h) // 2
+    hx0 = region.x1 - headline.width if rtl else region.x0
+    headline_box = Box(hx0, y0, hx0 + headline.width, y0 + headline.height)
+    cta_box = None
+    if cta:
+        px0 = region.x1 - pill_w if rtl else region.x0
+        cy0 = headline_box.y1 + gap
+        cta_box = Box(px0, cy0, px0 + pill_w, cy0 + pill_h)
+    box = Box(x0, y0, x0 + block_w, y0 + block_h)
+    return TextBlock(headline, headline_box, cta, cta_box, box, side)
+
+
+def plan_layout(
+    stats: BackgroundStats,
+    fmt: Format,
+    subject: Box,
+    message: str,
+    cta: str | None,
+    locale: str,
+    logo_aspect: float | None,
+) -> Layout | None:
+    """Best placement of text and logo, or None when the text cannot fit beside the subject.
+
+    logo_aspect is the logo's width/height (None: no logo). Candidates: each side of the subject
+    × each logo corner; the score prefers calm backgrounds and larger type, and a headline that
+    reads first (top) when all else is equal.
+    """
+    rules = rules_for(fmt)
+    safe = safe_area(fmt)
+    area = fmt.width * fmt.height
+    best: tuple[float, Layout] | None = None
+    corners: list[Corner | None] = (
+        ["top-left", "top-right", "bottom-left", "bottom-right"] if logo_aspect else [None]
+    )
+    fitted: dict[tuple[Box, Side], TextBlock | None] = {}
+    for side, region in _regions(safe, subject, rules.gap):
+        for corner in corners:
+            logo = clear = None
+            if corner and logo_aspect:
+                lw = rules.logo_width
+                lh = max(1, round(lw / logo_aspect))
+                if lh > lw:  # tall marks: cap by height so they don't dominate
+                    lh, lw = lw, max(1, round(lw * logo_aspect))
+                logo = _logo_box(safe, corner, lw, lh)
+                clear = logo.expand(max(1, lh // 2))
+                if clear.intersects(subject.expand(rules.gap)):
+                    continue
+            text_region = _without(region, clear, side) if clear else region
+            if text_region.width <= 0 or text_region.height < rules.headline_min:
+                continue
+            key = (text_region, side)
+            if key not in fitted:
+                fitted[key] = _fit_block(text_region, side, message, cta, locale, rules, area)
+            block = fitted[key]
+            if block is None or (clear is not None and clear.intersects(block.box)):
+                continue
+            score = (
+                -4.0 * stats.busyness(block.box.expand(rules.gap))
+                + 1.0 * block.headline.size / rules.headline_max
+                - (2.0 * stats.busyness(logo) if logo else 0.0)
+                + (0.15 if side == "top" else 0.0)
+            )
+            layout = Layout(block, logo, corner, subject, safe)
+            if best is None or score > best[0]:
+                best = (score, layout)
+    return best[1] if best else None

@@ -1,0 +1,47 @@
+"""Cheap per-background statistics (busyness, luminance) queried for any box in O(1)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from ..compliance.legibility import relative_luminance
+from .geometry import Box
+
+
+class BackgroundStats:
+    """Integral images of edge energy and luminance at reduced resolution.
+
+    Layout asks for the mean busyness/luminance of dozens of candidate boxes; integral images
+    make each query four lookups, and analysing at 1/4 scale keeps the set-up to ~2 ms at 1080p.
+    """
+
+    def __init__(self, rgb: NDArray[np.uint8], scale: int = 4) -> None:
+        self.height, self.width = rgb.shape[:2]
+        self.scale = scale
+        small = cv2.resize(
+            rgb, (max(1, self.width // scale), max(1, self.height // scale)), interpolation=cv2.INTER_AREA
+        )
+        grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
+        gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)
+        gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)
+        edges = np.sqrt(gx * gx + gy * gy)
+        self._edges = cv2.integral(edges, sdepth=cv2.CV_64F)
+        self._luma = cv2.integral(relative_luminance(small), sdepth=cv2.CV_64F)
+
+    def _mean(self, integral: NDArray[np.float64], box: Box) -> float:
+        s = self.scale
+        x0, y0 = max(0, box.x0 // s), max(0, box.y0 // s)
+        x1 = min(integral.shape[1] - 1, max(x0 + 1, box.x1 // s))
+        y1 = min(integral.shape[0] - 1, max(y0 + 1, box.y1 // s))
+        total = integral[y1, x1] - integral[y0, x1] - integral[y1, x0] + integral[y0, x0]
+        return float(total / max(1, (x1 - x0) * (y1 - y0)))
+
+    def busyness(self, box: Box) -> float:
+        """Mean gradient magnitude in the box (0 flat … ~1 very busy)."""
+        return self._mean(self._edges, box)
+
+    def luminance(self, box: Box) -> float:
+        """Mean WCAG relative luminance in the box (0 black … 1 white)."""
+        return self._mean(self._luma, box)

@@ -1,0 +1,92 @@
+"""The output contract: manifest.json (schema_version 1), written atomically."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from .compliance.findings import Finding
+
+SCHEMA_VERSION = 1
+Status = Literal["ok", "needs_review", "failed"]
+
+
+class LayoutRecord(BaseModel):
+    text_box: list[int] | None
+    logo_box: list[int] | None
+    subject_box: list[int] | None
+    headline_box: list[int] | None = None
+    cta_box: list[int] | None = None
+    safe_box: list[int] | None = None
+
+
+class CreativeRecord(BaseModel):
+    product_id: str
+    locale: str
+    format: str
+    aspect_ratio: str
+    width: int
+    height: int
+    path: str | None  # relative to the manifest; None when the creative could not be made
+    source: Literal["asset", "generated"]
+    provider: str | None
+    model: str | None
+    seed: int | None
+    cost_usd: float
+    status: Status
+    layout: LayoutRecord
+    fonts: list[str]
+    fallbacks: list[str] = Field(default_factory=list)
+    corrections: list[str] = Field(default_factory=list)
+    compliance: list[Finding] = Field(default_factory=list)
+    # additions (schema 1 allows new fields): what a reviewer needs to trust the pixels
+    message: str = ""
+    call_to_action: str | None = None
+    asset: str | None = None
+    crop_method: str | None = None
+    text_color: str | None = None
+    treatment: str | None = None
+    logo_variant: str | None = None
+    render_ms: float = 0.0
+
+
+class Totals(BaseModel):
+    creatives: int
+    ok: int
+    needs_review: int
+    failed: int
+    cost_usd: float
+    duration_s: float
+
+
+class Manifest(BaseModel):
+    schema_version: int = SCHEMA_VERSION
+    campaign_id: str
+    campaign_name: str
+    created_at: str
+    output_format: str
+    creatives: list[CreativeRecord]
+    totals: Totals
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write via a temp file + rename so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_manifest(manifest: Manifest, folder: Path) -> Path:
+    path = folder / "manifest.json"
+    write_atomic(path, manifest.model_dump_json(indent=2).encode())
+    return path

@@ -1,0 +1,202 @@
+"""Runs a campaign: plan, sources, backgrounds, layout, render, checks, outputs."""
+
+from __future__ import annotations
+
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .brief import Brief
+from .compliance.findings import Finding
+from .compliance.legal import prohibited_word_findings
+from .compliance.legibility import hex_to_rgb
+from .errors import FontCoverageError
+from .formats import Format
+from .imaging.crop import fit_to_format
+from .imaging.io import encode_image
+from .imaging.logo import load_logo
+from .imaging.render import LogoPair, render_creative
+from .imaging.stats import BackgroundStats
+from .imaging.typography import check_coverage
+from .layout_search import find_layout
+from .manifest import CreativeRecord, LayoutRecord, Manifest, Totals, write_atomic, write_manifest
+from .plan import CreativeSpec, make_plan
+from .providers.base import ImageProvider
+from .report import write_report
+from .settings import Settings
+from .sources import Source, produce_sources
+
+Progress = Callable[[str, int, int], None]
+DEFAULT_ACCENT = "#E4572E"
+
+
+@dataclass
+class CampaignResult:
+    manifest: Manifest
+    folder: Path
+
+
+def check_fonts(brief: Brief) -> None:
+    """Every locale's copy must be coverable by a bundled font before anything is rendered."""
+    problems = []
+    for locale in brief.locale_tags:
+        copy = brief.copy_for(locale)
+        for text in filter(None, (copy.message, copy.call_to_action)):
+            try:
+                check_coverage(text, locale)
+            except FontCoverageError as exc:
+                problems.append(str(exc))
+    if problems:
+        raise FontCoverageError("\n".join(problems))
+
+
+def _render_group(
+    brief: Brief,
+    source: Source,
+    fmt: Format,
+    specs: list[CreativeSpec],
+    logo: LogoPair | None,
+    settings: Settings,
+    staging: Path,
+) -> list[CreativeRecord]:
+    """One product × format: the background is cropped once and reused for every locale."""
+    palette = brief.brand.palette if brief.brand else []
+    accent = hex_to_rgb(palette[1] if len(palette) > 1 else palette[0] if palette else DEFAULT_ACCENT)
+    primary = hex_to_rgb(palette[0]) if palette else None
+    ext = "jpg" if settings.output_format == "jpeg" else "png"
+    fits: dict[float, tuple[object, BackgroundStats]] = {}
+    records = []
+    for spec in specs:
+        t0 = time.perf_counter()
+        found = find_layout(source, fmt, spec, logo, fits)
+        findings: list[Finding] = list(prohibited_word_findings(spec, brief))
+        base = dict(
+            product_id=spec.product.id, locale=spec.locale, format=fmt.name, aspect_ratio=fmt.ratio,
+            width=fmt.width, height=fmt.height, source=source.origin, provider=source.provider,
+            model=source.model, seed=source.seed, cost_usd=0.0, message=spec.message,
+            call_to_action=spec.call_to_action, asset=source.asset, fallbacks=list(source.notes),
+        )
+        if found is None:
+            findings.append(Finding(check="text_fit", status="fail", detail=(
+                "the message does not fit beside the subject at the minimum legible size; "
+                "shorten the copy for this locale")))
+            records.append(CreativeRecord(
+                **base, path=None, status="failed", fonts=[], compliance=findings,
+                layout=LayoutRecord(text_box=None, logo_box=None, subject_box=None),
+            ))
+            continue
+        fit, layout, notes = found
+        rendered = render_creative(
+            fit.image, layout, accent=accent, brand_primary=primary,
+            logo=logo if layout.logo_box else None,
+        )
+        findings += rendered.findings
+        if fit.upscaled_too_much:
+            findings.append(Finding(check="upscale", status="warn", value=round(fit.scale, 2),
+                                    threshold=2.0, detail="source enlarged beyond 2×: may look soft"))
+        if logo is not None and layout.logo_box is None:
+            findings.append(Finding(check="logo", status="fail",
+                                    detail="no corner with clear space for the logo"))
+        rel = spec.relpath(ext)
+        data = encode_image(rendered.image, settings.output_format, quality=settings.jpeg_quality)
+        write_atomic(staging / rel, data)
+        block = layout.text
+        fonts = [block.headline.font_name] + ([block.cta.font_name] if block.cta else [])
+        records.append(CreativeRecord(
+            **base, path=rel,
+            status="needs_review" if any(f.blocking for f in findings) else "ok",
+            layout=LayoutRecord(
+                text_box=block.box.as_list(), logo_box=layout.logo_box.as_list() if layout.logo_box else None,
+                subject_box=layout.subject_box.as_list(), headline_box=block.headline_box.as_list(),
+                cta_box=block.cta_box.as_list() if block.cta_box else None, safe_box=layout.safe_box.as_list(),
+            ),
+            fonts=list(dict.fromkeys(fonts)), corrections=notes + rendered.corrections, compliance=findings,
+            crop_method=fit.method, text_color="#%02X%02X%02X" % rendered.text_color,
+            treatment=rendered.treatment, logo_variant=rendered.logo_variant,
+            render_ms=round((time.perf_counter() - t0) * 1000, 1),
+        ))
+    return records
+
+
+def run_campaign(
+    brief: Brief,
+    *,
+    assets_dir: Path | None,
+    out_dir: Path,
+    provider: ImageProvider,
+    settings: Settings,
+    progress: Progress | None = None,
+) -> CampaignResult:
+    """Render every creative of the brief into out_dir/<campaign_id>/, replaced atomically."""
+    started = time.perf_counter()
+    say = progress or (lambda stage, done, total: None)
+    check_fonts(brief)
+    plan = make_plan(brief)
+    logo = load_logo(brief.brand, assets_dir, settings.max_asset_pixels) if brief.brand else None
+    say("sources", 0, len(brief.products))
+    sources = produce_sources(
+        brief, assets_dir, provider, size=settings.generation_size, max_pixels=settings.max_asset_pixels
+    )
+    say("sources", len(sources), len(brief.products))
+
+    final = out_dir / brief.campaign_id
+    staging = out_dir / f".{brief.campaign_id}.{uuid.uuid4().hex[:8]}.partial"
+    staging.mkdir(parents=True)
+    try:
+        groups: dict[tuple[str, str], list[CreativeSpec]] = {}
+        for spec in plan:
+            groups.setdefault((spec.product.id, spec.format.name), []).append(spec)
+        records: list[CreativeRecord] = []
+        done = 0
+        say("render", 0, len(plan))
+        with ThreadPoolExecutor(max_workers=settings.workers) as pool:
+            futures = [
+                pool.submit(_render_group, brief, sources[pid], specs[0].format, specs, logo, settings, staging)
+                for (pid, _), specs in groups.items()
+            ]
+            for fut in futures:
+                recs = fut.result()
+                records += recs
+                done += len(recs)
+                say("render", done, len(plan))
+        # the source's cost is paid once per product: book it on its first creative
+        booked: set[str] = set()
+        for r in records:
+            if r.product_id not in booked:
+                r.cost_usd = sources[r.product_id].cost_usd
+                booked.add(r.product_id)
+        manifest = Manifest(
+            campaign_id=brief.campaign_id, campaign_name=brief.campaign_name,
+            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            output_format=settings.output_format, creatives=records,
+            totals=Totals(
+                creatives=len(records), ok=sum(r.status == "ok" for r in records),
+                needs_review=sum(r.status == "needs_review" for r in records),
+                failed=sum(r.status == "failed" for r in records),
+                cost_usd=round(sum(r.cost_usd for r in records), 4),
+                duration_s=round(time.perf_counter() - started, 3),
+            ),
+        )
+        write_manifest(manifest, staging)
+        write_report(manifest, brief, staging)
+        _swap_in(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return CampaignResult(manifest, final)
+
+
+def _swap_in(staging: Path, final: Path) -> None:
+    """Replace a previous run's folder in two renames: readers see old or new, never a mix."""
+    old = None
+    if final.exists():
+        old = final.with_name(f".{final.name}.{uuid.uuid4().hex[:8]}.old")
+        final.rename(old)
+    staging.rename(final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

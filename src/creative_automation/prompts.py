@@ -1,0 +1,25 @@
+"""Generation prompts, built from the brief through template files (not literals in code)."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+from .brief import Brief, Product
+
+
+@cache
+def template(name: str) -> str:
+    return resources.files("creative_automation").joinpath("templates", name).read_text("utf-8")
+
+
+def product_prompt(brief: Brief, product: Product) -> str:
+    palette = ", ".join(brief.brand.palette) if brief.brand and brief.brand.palette else "neutral"
+    text = template("product_prompt.txt").format(
+        product_name=product.name,
+        description_clause=f" ({product.description})" if product.description else "",
+        audience=brief.audience,
+        region=brief.region or ", ".join(brief.markets),
+        palette=palette,
+    )
+    return " ".join(text.split())
