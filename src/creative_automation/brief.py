@@ -189,7 +189,7 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("function-after", "constrained-str"):  # pydantic validator frames
+        elif part in ("function-after", "constrained-str", "[key]"):  # pydantic frames
             continue
         else:
             out += f".{part}" if out else str(part)
