@@ -1,0 +1,5 @@
+"""`python -m creative_automation` is the `cap` command."""
+
+from .cli import main
+
+main()

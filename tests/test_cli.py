@@ -1,0 +1,94 @@
+"""The `cap` command as a user runs it: exit codes, readable errors, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from typer.testing import CliRunner
+
+from creative_automation.cli import app
+
+from .conftest import brief_data
+
+runner = CliRunner()
+ROOT = Path(__file__).parents[1]
+
+
+def write(tmp_path: Path, data: object, name: str = "brief.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    return path
+
+
+def test_validate_lists_every_problem_and_exits_non_zero(tmp_path: Path) -> None:
+    bad = brief_data(campaign_id="Bad Id", formats=["7:3"], audiance="x")
+    del bad["message"]
+    result = runner.invoke(app, ["validate", str(write(tmp_path, bad))])
+    assert result.exit_code == 1
+    text = result.output
+    for path in ("campaign_id:", "formats:", "message: required field is missing", "audiance: unknown field"):
+        assert path in text
+    assert "Traceback" not in text and result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_validate_example_ok() -> None:
+    result = runner.invoke(
+        app, ["validate", str(ROOT / "examples/aurora-summer.yaml"), "--assets", str(ROOT / "examples/assets")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "valid" in result.output and "2 products × 3 formats × 4 locales" in result.output
+
+
+def test_validate_reports_uncovered_script(tmp_path: Path) -> None:
+    data = brief_data(locales={"am-ET": {"message": "ሰላም", "call_to_action": "ግዛ"}})
+    result = runner.invoke(app, ["validate", str(write(tmp_path, data))])
+    assert result.exit_code == 1 and "am-ET" in result.output
+
+
+def test_schema_is_json_schema() -> None:
+    result = runner.invoke(app, ["schema"])
+    assert result.exit_code == 0
+    schema = json.loads(result.output)
+    assert schema["title"] == "Brief" and "products" in schema["required"]
+
+
+def test_run_renders_and_summarises(tmp_path: Path, assets: Path) -> None:
+    data = brief_data(formats=["1:1", "16:9"], locales={"en-US": {"message": "Hello there", "call_to_action": "Go"}})
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["run", str(write(tmp_path, data)), "--assets", str(assets), "--out", str(out), "--format", "png"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "4 ok" in result.output and str(out / "test-campaign") in result.output.replace("\n", "")
+    manifest = json.loads((out / "test-campaign" / "manifest.json").read_text())
+    assert manifest["totals"]["creatives"] == 4
+    assert all((out / "test-campaign" / c["path"]).is_file() for c in manifest["creatives"])
+
+
+def test_run_bad_asset_is_one_block_error(tmp_path: Path, assets: Path) -> None:
+    (assets / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    data = brief_data(products=[{"id": "p", "name": "P", "assets": ["broken.jpg"]}])
+    result = runner.invoke(app, ["run", str(write(tmp_path, data)), "--assets", str(assets), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert "broken.jpg" in result.output and "Traceback" not in result.output
+
+
+def test_bad_setting_is_reported(tmp_path: Path, assets: Path) -> None:
+    data = brief_data()
+    result = runner.invoke(
+        app, ["run", str(write(tmp_path, data)), "--assets", str(assets)], env={"CAP_OUTPUT_FORMAT": "gif"}
+    )
+    assert result.exit_code == 1 and "CAP_OUTPUT_FORMAT" in result.output
+
+
+def test_console_script_entry_point(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "creative_automation", "validate", str(tmp_path / "missing.yaml")],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 1
+    assert "file not found" in proc.stderr and "Traceback" not in proc.stderr
