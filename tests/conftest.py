@@ -1,38 +1,12 @@
-"""Shared fixtures: small campaigns built from images the tests draw themselves."""
+"""Shared fixtures for the whole suite."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pytest
-from PIL import Image, ImageDraw
 
-from creative_automation.settings import Settings
-
-
-def photo(width: int = 900, height: int = 600, seed: int = 3) -> Image.Image:
-    """A photo-like scene: soft gradient backdrop with one bright, textured object right of centre."""
-    rng = np.random.default_rng(seed)
-    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
-    base = np.stack([90 + 60 * x / width, 110 + 40 * y / height, 140 - 30 * x / width], axis=-1)
-    base += rng.normal(0, 3, base.shape)
-    img = Image.fromarray(np.clip(base, 0, 255).astype(np.uint8))
-    d = ImageDraw.Draw(img)
-    cx, cy, r = int(width * 0.58), int(height * 0.55), int(min(width, height) * 0.22)
-    d.ellipse((cx - r, cy - r, cx + r, cy + r), fill=(235, 200, 60))
-    for i in range(6):
-        d.line((cx - r + 10, cy - r + 20 + i * 25, cx + r - 10, cy - r + 30 + i * 25), fill=(120, 40, 20), width=6)
-    return img
-
-
-def logo() -> Image.Image:
-    img = Image.new("RGBA", (300, 90), (0, 0, 0, 0))
-    d = ImageDraw.Draw(img)
-    d.ellipse((5, 5, 85, 85), fill=(20, 60, 40, 255))
-    d.rectangle((100, 30, 290, 60), fill=(20, 60, 40, 255))
-    return img
+from factories import logo, photo
 
 
 @pytest.fixture
@@ -42,33 +16,3 @@ def assets(tmp_path: Path) -> Path:
     photo().save(folder / "hero.jpg", quality=92)
     logo().save(folder / "logo.png")
     return folder
-
-
-def brief_data(**changes: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "campaign_id": "test-campaign",
-        "campaign_name": "Test Campaign",
-        "markets": ["US", "AE", "JP"],
-        "audience": "Testers",
-        "message": "Fresh roast, delivered every morning",
-        "call_to_action": "Order now",
-        "locales": {
-            "en-US": {"message": "Fresh roast, delivered every morning", "call_to_action": "Order now"},
-            "ar-AE": {"message": "قهوة طازجة تصلك كل صباح", "call_to_action": "اطلب الآن"},
-            "ja-JP": {"message": "毎朝、挽きたてのコーヒーを。", "call_to_action": "今すぐ注文"},
-        },
-        "products": [
-            {"id": "photo-product", "name": "Roast Beans", "assets": ["hero.jpg"]},
-            {"id": "made-product", "name": "Citrus Tonic", "description": "sparkling drink in a can"},
-        ],
-        "brand": {"name": "Test Brand", "logo": "logo.png", "palette": ["#14503C", "#F2C14E", "#FAF7F0"]},
-        "formats": ["1:1", "9:16", "16:9"],
-        "seed": 1,
-    }
-    data.update(changes)
-    return data
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / ".cap", output_dir=tmp_path / "out", output_format="png", workers=2)

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from creative_automation.cli import app
 
-from .conftest import brief_data
+from factories import brief_data
 
 runner = CliRunner()
 ROOT = Path(__file__).parents[1]

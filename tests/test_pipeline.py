@@ -19,7 +19,7 @@ from creative_automation.pipeline import CampaignResult, run_campaign
 from creative_automation.providers import build_image_provider
 from creative_automation.settings import Settings
 
-from .conftest import brief_data, logo, photo
+from factories import brief_data, logo, photo
 
 
 def run(data: dict[str, Any], assets: Path | None, out: Path, **settings: Any) -> CampaignResult:

@@ -35,6 +35,15 @@ class LogoPair:
     on_light: Image.Image
     on_dark: Image.Image
     name: str
+    _sized: dict[tuple[bool, int, int], Image.Image] = field(default_factory=dict, compare=False)
+
+    def at(self, width: int, height: int, *, dark_background: bool) -> Image.Image:
+        """The variant resized for a box; cached, as every locale of a format reuses it."""
+        key = (dark_background, width, height)
+        if key not in self._sized:
+            mark = self.on_dark if dark_background else self.on_light
+            self._sized[key] = mark.resize((width, height), Image.Resampling.LANCZOS)
+        return self._sized[key]
 
 
 @dataclass
@@ -165,11 +174,6 @@ def _cta_colours(accent: RGB) -> tuple[RGB, RGB]:
     return pill, label
 
 
-@lru_cache(maxsize=32)
-def _logo_at(logo: Image.Image, w: int, h: int) -> Image.Image:
-    return logo.resize((w, h), Image.Resampling.LANCZOS)
-
-
 def render_creative(
     bg: NDArray[np.uint8],
     layout: Layout,
@@ -231,7 +235,7 @@ def render_creative(
         behind = BackgroundStats(np.asarray(image)[lb.y0 : lb.y1, lb.x0 : lb.x1], scale=1)
         dark_bg = behind.luminance(Box(0, 0, lb.width, lb.height)) < 0.35
         variant = "on_dark" if dark_bg else "on_light"
-        mark = _logo_at(logo.on_dark if dark_bg else logo.on_light, lb.width, lb.height)
+        mark = logo.at(lb.width, lb.height, dark_background=dark_bg)
         image.paste(mark, (lb.x0, lb.y0), mark)
     return Rendered(
         np.asarray(image), colour, f"{kind}-{level:.2f}" if kind != "none" else "none",
