@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from creative_automation.imaging.crop import FitResult, fit_to_format
 from creative_automation.imaging.geometry import Box
@@ -225,6 +227,33 @@ def test_backdrop_continues_the_image_without_a_visible_seam() -> None:
     seam_step = np.abs(img[top] - img[top - 1]).mean()
     inner_step = np.abs(np.diff(img[top : top + 200], axis=0)).mean(axis=(1, 2)).max()
     assert seam_step <= inner_step + 2
+
+
+@st.composite
+def fit_problems(draw: st.DrawFn) -> tuple[int, int, Box, int, int]:
+    """Photo-sized sources (crop windows of integer pixels carry at most 0.5 px of rounding, so
+    tiny sources would distort measurably) and output ratios from 1:2 to 2:1."""
+    w, h = draw(st.integers(200, 1200)), draw(st.integers(200, 1200))
+    x0, y0 = draw(st.integers(0, w - 1)), draw(st.integers(0, h - 1))
+    x1, y1 = draw(st.integers(x0 + 1, w)), draw(st.integers(y0 + 1, h))
+    width = draw(st.integers(100, 1200))
+    height = draw(st.integers(max(50, width // 2), min(1200, width * 2)))
+    return w, h, Box(x0, y0, x1, y1), width, height
+
+
+@settings(max_examples=150, deadline=None)
+@given(fit_problems())
+def test_fit_properties(problem: tuple[int, int, Box, int, int]) -> None:
+    w, h, subject, width, height = problem
+    result = fit_to_format(scene(w, h), subject, width, height)
+    assert result.image.shape == (height, width, 3)
+    box = result.subject_box
+    assert Box(0, 0, width, height).contains(box)
+    # The whole subject is kept, at one scale for both axes (never stretched or squashed):
+    # 2 px for rounding the box outwards, 0.6 % for the integer crop window.
+    assert abs(box.width - subject.width * result.scale) <= 2 + 0.006 * width
+    assert abs(box.height - subject.height * result.scale) <= 2 + 0.006 * height
+    assert result.upscaled_too_much == (result.scale > 2.0)
 
 
 def test_rejects_bad_input() -> None:

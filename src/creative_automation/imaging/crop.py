@@ -68,14 +68,15 @@ def _map_box(
 def fit_to_format(
     rgb: np.ndarray, subject: Box, width: int, height: int, *, margin_frac: float = 0.04
 ) -> FitResult:
-    """Fit `rgb` to widthxheight keeping `subject` whole with a margin of margin_frac x the
+    """Fit `rgb` to width by height keeping `subject` whole with a margin of margin_frac times the
     shorter output side (where the source has pixels beyond the subject to give).
 
     Crop: the largest window of the target ratio containing subject + margin, centred on the
     subject and clamped into the image (thumbor-style), then resized. Extend, when any such
     window would cut the subject: the narrowest full-height (or full-width) strip containing
     subject + margin is scaled to fill the canvas along that axis and the rest is a soft
-    backdrop continuing its edges (see _extend). Pixels are never stretched or squashed.
+    backdrop continuing its edges (see _extend). Pixels are never stretched or squashed
+    (beyond rounding the window to whole source pixels: at most 0.5 px per side).
     """
     if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.size == 0:
         raise ValueError(f"expected a non-empty HxWx3 uint8 array, got {rgb.dtype} {rgb.shape}")
