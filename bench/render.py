@@ -40,8 +40,14 @@ ACCENT = (224, 122, 46)
 def _source(tmp: Path) -> Path:
     """A 1024² JPEG source from the offline generator (what a real provider would hand us)."""
     req = GenerationRequest(
-        product_id="bench", product_name="Sparkling Cold Brew", description="coffee in a can",
-        prompt="", palette=("#2B1B17", "#E07A2E", "#F4E9DC"), width=1024, height=1024, seed=1,
+        product_id="bench",
+        product_name="Sparkling Cold Brew",
+        description="coffee in a can",
+        prompt="",
+        palette=("#2B1B17", "#E07A2E", "#F4E9DC"),
+        width=1024,
+        height=1024,
+        seed=1,
     )
     img = ProceduralProvider().render(req).image
     path = tmp / "source.jpg"
@@ -108,7 +114,9 @@ def main() -> None:
     src = _source(tmp)
     rows = {"floor (decode + cv2 cubic + encode)": median_ms(lambda: floor(src), args.runs)}
     for locale in COPY:
-        rows[f"creative, cold, {locale}"] = median_ms(lambda loc=locale: creative(src, loc), args.runs)
+        rows[f"creative, cold, {locale}"] = median_ms(
+            lambda loc=locale: creative(src, loc), args.runs
+        )
     rows["creative in campaign (4 locales share a background)"] = median_ms(
         lambda: campaign_share(src), args.runs, per=len(COPY)
     )
@@ -118,7 +126,9 @@ def main() -> None:
         print(f"{name:<58} {ms:8.1f} {ms / base:8.2f}")
     cold = statistics.median(v for k, v in rows.items() if k.startswith("creative, cold"))
     verdict = "PASS" if cold <= 2 * base else "OVER"
-    print(f"\ntarget: whole per-creative path ≤ 2× floor → cold median {cold / base:.2f}× ({verdict})")
+    print(
+        f"\ntarget: whole per-creative path ≤ 2× floor → cold median {cold / base:.2f}× ({verdict})"
+    )
     result = {
         "benchmark": "render",
         "machine": platform.machine(),

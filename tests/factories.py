@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw
 
 
-
 def photo(width: int = 900, height: int = 600, seed: int = 3) -> Image.Image:
-    """A photo-like scene: soft gradient backdrop with one bright, textured object right of centre."""
+    """A photo-like scene: a soft gradient with one bright, textured object right of centre."""
     rng = np.random.default_rng(seed)
     y, x = np.mgrid[0:height, 0:width].astype(np.float32)
     base = np.stack([90 + 60 * x / width, 110 + 40 * y / height, 140 - 30 * x / width], axis=-1)
@@ -21,7 +19,11 @@ def photo(width: int = 900, height: int = 600, seed: int = 3) -> Image.Image:
     cx, cy, r = int(width * 0.58), int(height * 0.55), int(min(width, height) * 0.22)
     d.ellipse((cx - r, cy - r, cx + r, cy + r), fill=(235, 200, 60))
     for i in range(6):
-        d.line((cx - r + 10, cy - r + 20 + i * 25, cx + r - 10, cy - r + 30 + i * 25), fill=(120, 40, 20), width=6)
+        d.line(
+            (cx - r + 10, cy - r + 20 + i * 25, cx + r - 10, cy - r + 30 + i * 25),
+            fill=(120, 40, 20),
+            width=6,
+        )
     return img
 
 
@@ -42,15 +44,26 @@ def brief_data(**changes: Any) -> dict[str, Any]:
         "message": "Fresh roast, delivered every morning",
         "call_to_action": "Order now",
         "locales": {
-            "en-US": {"message": "Fresh roast, delivered every morning", "call_to_action": "Order now"},
+            "en-US": {
+                "message": "Fresh roast, delivered every morning",
+                "call_to_action": "Order now",
+            },
             "ar-AE": {"message": "قهوة طازجة تصلك كل صباح", "call_to_action": "اطلب الآن"},
             "ja-JP": {"message": "毎朝、挽きたてのコーヒーを。", "call_to_action": "今すぐ注文"},
         },
         "products": [
             {"id": "photo-product", "name": "Roast Beans", "assets": ["hero.jpg"]},
-            {"id": "made-product", "name": "Citrus Tonic", "description": "sparkling drink in a can"},
+            {
+                "id": "made-product",
+                "name": "Citrus Tonic",
+                "description": "sparkling drink in a can",
+            },
         ],
-        "brand": {"name": "Test Brand", "logo": "logo.png", "palette": ["#14503C", "#F2C14E", "#FAF7F0"]},
+        "brand": {
+            "name": "Test Brand",
+            "logo": "logo.png",
+            "palette": ["#14503C", "#F2C14E", "#FAF7F0"],
+        },
         "formats": ["1:1", "9:16", "16:9"],
         "seed": 1,
     }

@@ -129,7 +129,11 @@ def test_missing_file_and_non_mapping(tmp_path: Path) -> None:
 
 
 def test_formats_by_name_or_ratio_and_duplicates() -> None:
-    assert parse_brief(minimal(formats=["story", "1.91:1", "4x5"])).formats == ["story", "1.91:1", "4x5"]
+    assert parse_brief(minimal(formats=["story", "1.91:1", "4x5"])).formats == [
+        "story",
+        "1.91:1",
+        "4x5",
+    ]
     assert "same format twice" in problems(minimal(formats=["9:16", "story"]))["formats"]
 
 
@@ -145,5 +149,7 @@ def test_locale_copy_falls_back_to_base_cta_only_for_same_language() -> None:
 
 def test_schema_lists_fields() -> None:
     schema = brief_json_schema()
-    assert {"campaign_id", "products", "message", "locales", "brand", "formats"} <= set(schema["properties"])
+    assert {"campaign_id", "products", "message", "locales", "brand", "formats"} <= set(
+        schema["properties"]
+    )
     assert schema["additionalProperties"] is False

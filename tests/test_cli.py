@@ -11,7 +11,6 @@ import yaml
 from typer.testing import CliRunner
 
 from creative_automation.cli import app
-
 from factories import brief_data
 
 runner = CliRunner()
@@ -30,14 +29,27 @@ def test_validate_lists_every_problem_and_exits_non_zero(tmp_path: Path) -> None
     result = runner.invoke(app, ["validate", str(write(tmp_path, bad))])
     assert result.exit_code == 1
     text = result.output
-    for path in ("campaign_id:", "formats:", "message: required field is missing", "audiance: unknown field"):
+    for path in (
+        "campaign_id:",
+        "formats:",
+        "message: required field is missing",
+        "audiance: unknown field",
+    ):
         assert path in text
-    assert "Traceback" not in text and result.exception is None or isinstance(result.exception, SystemExit)
+    assert ("Traceback" not in text and result.exception is None) or isinstance(
+        result.exception, SystemExit
+    )
 
 
 def test_validate_example_ok() -> None:
     result = runner.invoke(
-        app, ["validate", str(ROOT / "examples/aurora-summer.yaml"), "--assets", str(ROOT / "examples/assets")]
+        app,
+        [
+            "validate",
+            str(ROOT / "examples/aurora-summer.yaml"),
+            "--assets",
+            str(ROOT / "examples/assets"),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "valid" in result.output and "2 products × 3 formats × 4 locales" in result.output
@@ -57,10 +69,23 @@ def test_schema_is_json_schema() -> None:
 
 
 def test_run_renders_and_summarises(tmp_path: Path, assets: Path) -> None:
-    data = brief_data(formats=["1:1", "16:9"], locales={"en-US": {"message": "Hello there", "call_to_action": "Go"}})
+    data = brief_data(
+        formats=["1:1", "16:9"],
+        locales={"en-US": {"message": "Hello there", "call_to_action": "Go"}},
+    )
     out = tmp_path / "out"
     result = runner.invoke(
-        app, ["run", str(write(tmp_path, data)), "--assets", str(assets), "--out", str(out), "--format", "png"]
+        app,
+        [
+            "run",
+            str(write(tmp_path, data)),
+            "--assets",
+            str(assets),
+            "--out",
+            str(out),
+            "--format",
+            "png",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "4 ok" in result.output and str(out / "test-campaign") in result.output.replace("\n", "")
@@ -72,7 +97,10 @@ def test_run_renders_and_summarises(tmp_path: Path, assets: Path) -> None:
 def test_run_bad_asset_is_one_block_error(tmp_path: Path, assets: Path) -> None:
     (assets / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
     data = brief_data(products=[{"id": "p", "name": "P", "assets": ["broken.jpg"]}])
-    result = runner.invoke(app, ["run", str(write(tmp_path, data)), "--assets", str(assets), "--out", str(tmp_path / "o")])
+    result = runner.invoke(
+        app,
+        ["run", str(write(tmp_path, data)), "--assets", str(assets), "--out", str(tmp_path / "o")],
+    )
     assert result.exit_code == 1
     assert "broken.jpg" in result.output and "Traceback" not in result.output
 
@@ -80,7 +108,9 @@ def test_run_bad_asset_is_one_block_error(tmp_path: Path, assets: Path) -> None:
 def test_bad_setting_is_reported(tmp_path: Path, assets: Path) -> None:
     data = brief_data()
     result = runner.invoke(
-        app, ["run", str(write(tmp_path, data)), "--assets", str(assets)], env={"CAP_OUTPUT_FORMAT": "gif"}
+        app,
+        ["run", str(write(tmp_path, data)), "--assets", str(assets)],
+        env={"CAP_OUTPUT_FORMAT": "gif"},
     )
     assert result.exit_code == 1 and "CAP_OUTPUT_FORMAT" in result.output
 
@@ -88,7 +118,9 @@ def test_bad_setting_is_reported(tmp_path: Path, assets: Path) -> None:
 def test_console_script_entry_point(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "creative_automation", "validate", str(tmp_path / "missing.yaml")],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 1
     assert "file not found" in proc.stderr and "Traceback" not in proc.stderr

@@ -18,14 +18,19 @@ from creative_automation.imaging.geometry import Box
 from creative_automation.pipeline import CampaignResult, run_campaign
 from creative_automation.providers import build_image_provider
 from creative_automation.settings import Settings
-
 from factories import brief_data, logo, photo
 
 
 def run(data: dict[str, Any], assets: Path | None, out: Path, **settings: Any) -> CampaignResult:
-    s = Settings(output_dir=out, output_format=settings.pop("output_format", "png"), workers=2, **settings)
+    s = Settings(
+        output_dir=out, output_format=settings.pop("output_format", "png"), workers=2, **settings
+    )
     return run_campaign(
-        parse_brief(data), assets_dir=assets, out_dir=out, provider=build_image_provider(), settings=s
+        parse_brief(data),
+        assets_dir=assets,
+        out_dir=out,
+        provider=build_image_provider(),
+        settings=s,
     )
 
 
@@ -37,7 +42,9 @@ def campaign(tmp_path_factory: pytest.TempPathFactory) -> tuple[CampaignResult, 
     photo().save(assets / "hero.jpg", quality=92)
     logo().save(assets / "logo.png")
     data = brief_data()
-    return run(data, assets, root / "out"), json.loads((root / "out" / "test-campaign" / "manifest.json").read_text())
+    return run(data, assets, root / "out"), json.loads(
+        (root / "out" / "test-campaign" / "manifest.json").read_text()
+    )
 
 
 def outer_contrast(img: np.ndarray, box: list[int], text_hex: str) -> float:
@@ -56,11 +63,15 @@ def outer_contrast(img: np.ndarray, box: list[int], text_hex: str) -> float:
     near = cv2.dilate(glyph, np.ones((3, 3), np.uint8))
     ring = cv2.dilate(glyph, np.ones((9, 9), np.uint8)) & ~near.astype(bool)
     bg = region[ring.astype(bool)]
-    ratios = contrast_ratio(relative_luminance(bg), float(relative_luminance(text.astype(np.float32))))
+    ratios = contrast_ratio(
+        relative_luminance(bg), float(relative_luminance(text.astype(np.float32)))
+    )
     return float(np.percentile(ratios, 5))
 
 
-def test_every_creative_written_at_its_own_path(campaign: tuple[CampaignResult, dict[str, Any]]) -> None:
+def test_every_creative_written_at_its_own_path(
+    campaign: tuple[CampaignResult, dict[str, Any]],
+) -> None:
     result, manifest = campaign
     assert manifest["schema_version"] == 1
     creatives = manifest["creatives"]
@@ -70,7 +81,10 @@ def test_every_creative_written_at_its_own_path(campaign: tuple[CampaignResult, 
     on_disk = sorted(str(p.relative_to(result.folder)) for p in result.folder.rglob("*.png"))
     assert on_disk == sorted(paths)
     for c in creatives:
-        assert c["path"] == f"{c['product_id']}/{c['aspect_ratio'].replace(':', 'x')}/{c['locale']}.png"
+        assert (
+            c["path"]
+            == f"{c['product_id']}/{c['aspect_ratio'].replace(':', 'x')}/{c['locale']}.png"
+        )
 
 
 def test_exact_sizes(campaign: tuple[CampaignResult, dict[str, Any]]) -> None:
@@ -92,7 +106,9 @@ def test_reuse_vs_generation(campaign: tuple[CampaignResult, dict[str, Any]]) ->
     assert by_product["made-product"]["provider"] == "procedural"
 
 
-def test_layout_in_safe_zone_and_off_the_subject(campaign: tuple[CampaignResult, dict[str, Any]]) -> None:
+def test_layout_in_safe_zone_and_off_the_subject(
+    campaign: tuple[CampaignResult, dict[str, Any]],
+) -> None:
     _, manifest = campaign
     for c in manifest["creatives"]:
         assert c["status"] == "ok", c
@@ -118,7 +134,9 @@ def test_layout_in_safe_zone_and_off_the_subject(campaign: tuple[CampaignResult,
         assert text.area <= 0.25 * fmt.width * fmt.height
 
 
-def test_measured_contrast_on_output_pixels(campaign: tuple[CampaignResult, dict[str, Any]]) -> None:
+def test_measured_contrast_on_output_pixels(
+    campaign: tuple[CampaignResult, dict[str, Any]],
+) -> None:
     result, manifest = campaign
     for c in manifest["creatives"]:
         img = np.asarray(Image.open(result.folder / c["path"]).convert("RGB"))
@@ -128,7 +146,9 @@ def test_measured_contrast_on_output_pixels(campaign: tuple[CampaignResult, dict
         assert recorded["status"] == "pass" and recorded["value"] >= 4.5
 
 
-def test_scripts_get_their_fonts_and_rtl_aligns_right(campaign: tuple[CampaignResult, dict[str, Any]]) -> None:
+def test_scripts_get_their_fonts_and_rtl_aligns_right(
+    campaign: tuple[CampaignResult, dict[str, Any]],
+) -> None:
     _, manifest = campaign
     for c in manifest["creatives"]:
         fonts = " ".join(c["fonts"])
@@ -152,7 +172,9 @@ def test_report_lists_every_creative(campaign: tuple[CampaignResult, dict[str, A
 
 
 def test_same_seed_same_pixels_different_seed_differs(tmp_path: Path, assets: Path) -> None:
-    data = brief_data(formats=["1:1"], locales={"en-US": {"message": "Hello", "call_to_action": "Go"}})
+    data = brief_data(
+        formats=["1:1"], locales={"en-US": {"message": "Hello", "call_to_action": "Go"}}
+    )
     a = run(data, assets, tmp_path / "a").folder
     b = run(data, assets, tmp_path / "b").folder
     c = run({**data, "seed": 2}, assets, tmp_path / "c").folder
@@ -163,7 +185,9 @@ def test_same_seed_same_pixels_different_seed_differs(tmp_path: Path, assets: Pa
 
 
 def test_rerun_replaces_folder_atomically(tmp_path: Path, assets: Path) -> None:
-    data = brief_data(formats=["1:1"], locales={"en-US": {"message": "Hello", "call_to_action": "Go"}})
+    data = brief_data(
+        formats=["1:1"], locales={"en-US": {"message": "Hello", "call_to_action": "Go"}}
+    )
     run(data, assets, tmp_path / "o")
     (tmp_path / "o" / "test-campaign" / "stale.txt").write_text("old")
     run(data, assets, tmp_path / "o")
@@ -181,7 +205,7 @@ def test_uncovered_script_fails_before_writing(tmp_path: Path, assets: Path) -> 
 def test_bomb_asset_rejected_cleanly(tmp_path: Path, assets: Path) -> None:
     Image.new("L", (12000, 12000)).save(assets / "bomb.png", optimize=True)
     data = brief_data(products=[{"id": "p", "name": "P", "assets": ["bomb.png"]}])
-    with pytest.raises(AssetError, match="bomb.png"):
+    with pytest.raises(AssetError, match=r"bomb\.png"):
         run(data, assets, tmp_path / "o", max_asset_pixels=100_000_000 // 2)
     assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
 
@@ -224,7 +248,9 @@ def test_packshot_with_alpha_is_staged(tmp_path: Path, assets: Path) -> None:
 
 
 def test_jpeg_output(tmp_path: Path, assets: Path) -> None:
-    data = brief_data(formats=["9:16"], locales={"en-US": {"message": "Hello", "call_to_action": "Go"}})
+    data = brief_data(
+        formats=["9:16"], locales={"en-US": {"message": "Hello", "call_to_action": "Go"}}
+    )
     result = run(data, assets, tmp_path / "o", output_format="jpeg")
     for rec in result.manifest.creatives:
         assert rec.path is not None and rec.path.endswith(".jpg")

@@ -27,7 +27,9 @@ Slug = Annotated[
     StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$"),
     Field(description="Lower-case letters, digits, '-' and '_' (it becomes a folder name)."),
 ]
-LocaleTag = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2}|-\d{3})?$")]
+LocaleTag = Annotated[
+    str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2}|-\d{3})?$")
+]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 PackageShape = Literal["can", "bottle", "box", "tube", "bar", "jar", "pouch"]
 
@@ -45,7 +47,9 @@ def _hex_colour(value: str) -> str:
 def _asset_name(value: str) -> str:
     # Confinement is checked again against the real folder at run time; this catches it early.
     if not value or PurePosixPath(value).is_absolute() or PureWindowsPath(value).is_absolute():
-        raise ValueError(f"{value!r} must be a file name inside the asset folder, not an absolute path")
+        raise ValueError(
+            f"{value!r} must be a file name inside the asset folder, not an absolute path"
+        )
     if ".." in PurePosixPath(value.replace("\\", "/")).parts:
         raise ValueError(f"{value!r} must not contain '..' (assets stay inside the asset folder)")
     return value
@@ -140,7 +144,9 @@ class Brief(_Strict):
         """The message and CTA for a locale (the base copy for the base language)."""
         if locale in self.locales:
             c = self.locales[locale]
-            return LocaleCopy(message=c.message, call_to_action=c.call_to_action or self.call_to_action)
+            return LocaleCopy(
+                message=c.message, call_to_action=c.call_to_action or self.call_to_action
+            )
         return LocaleCopy(message=self.message, call_to_action=self.call_to_action)
 
     @property
@@ -205,7 +211,7 @@ def _known_fields(loc: tuple[int | str, ...]) -> list[str]:
         if field is None:
             return []
         ann = field.annotation
-        inner = [a for a in getattr(ann, "__args__", ()) + (ann,) if isinstance(a, type)]
+        inner = [a for a in (*getattr(ann, "__args__", ()), ann) if isinstance(a, type)]
         sub = next((a for a in inner if issubclass(a, BaseModel)), None)
         if sub is None:
             # dict[str, LocaleCopy] / list[Product]: look one level into the arguments
@@ -267,16 +273,17 @@ def load_brief(path: Path) -> Brief:
     except (OSError, UnicodeDecodeError) as exc:
         raise BriefError(source, [Problem("", f"cannot read the file: {exc}")]) from None
     try:
-        if path.suffix.lower() == ".json":
-            data = json.loads(text)
-        else:
-            data = yaml.safe_load(text)
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except json.JSONDecodeError as exc:
-        raise BriefError(source, [Problem(f"line {exc.lineno}, column {exc.colno}", exc.msg)]) from None
+        raise BriefError(
+            source, [Problem(f"line {exc.lineno}, column {exc.colno}", exc.msg)]
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise BriefError(source, [Problem(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
+        raise BriefError(
+            source, [Problem(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]
+        ) from None
     return parse_brief(data, source)
 
 

@@ -38,23 +38,34 @@ def _fail(exc: CreativeAutomationError, code: int = 1) -> NoReturn:
 def run(
     brief: Annotated[Path, typer.Argument(help="Brief file (YAML or JSON).")],
     assets: Annotated[Path | None, typer.Option("--assets", "-a", help="Asset folder.")] = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder [CAP_OUTPUT_DIR].")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output folder [CAP_OUTPUT_DIR].")
+    ] = None,
     output_format: Annotated[
         OutputFormat | None, typer.Option("--format", help="jpeg or png [CAP_OUTPUT_FORMAT].")
     ] = None,
-    provider: Annotated[str | None, typer.Option(help="Image provider [CAP_IMAGE_PROVIDER].")] = None,
+    provider: Annotated[
+        str | None, typer.Option(help="Image provider [CAP_IMAGE_PROVIDER].")
+    ] = None,
     workers: Annotated[int | None, typer.Option(help="Render threads [CAP_WORKERS].")] = None,
 ) -> None:
     """Render every product × format × locale of BRIEF."""
     try:
         settings = load_settings(
-            output_dir=out_dir, output_format=output_format, image_provider=provider, workers=workers
+            output_dir=out_dir,
+            output_format=output_format,
+            image_provider=provider,
+            workers=workers,
         )
         parsed = load_brief(brief)
         image_provider = build_image_provider(settings.image_provider)
         with Progress(
-            TextColumn("[bold]{task.description:<8}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), console=err, transient=False,
+            TextColumn("[bold]{task.description:<8}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=False,
         ) as bar:
             tasks: dict[str, int] = {}
 
@@ -64,8 +75,12 @@ def run(
                 bar.update(tasks[stage], completed=done, total=total)
 
             result = run_campaign(
-                parsed, assets_dir=assets, out_dir=settings.output_dir, provider=image_provider,
-                settings=settings, progress=progress,
+                parsed,
+                assets_dir=assets,
+                out_dir=settings.output_dir,
+                provider=image_provider,
+                settings=settings,
+                progress=progress,
             )
     except CreativeAutomationError as exc:
         _fail(exc)
@@ -88,8 +103,13 @@ def _summary(manifest: Manifest, folder: Path) -> None:
         if src == "generated":
             src = f"generated ({recs[0].provider})"
         table.add_row(
-            pid, fmt, ", ".join(r.locale for r in recs), src,
-            str(status["ok"]), str(status["needs_review"]), str(status["failed"]),
+            pid,
+            fmt,
+            ", ".join(r.locale for r in recs),
+            src,
+            str(status["ok"]),
+            str(status["needs_review"]),
+            str(status["failed"]),
         )
     out.print(table)
     t = manifest.totals
@@ -103,7 +123,9 @@ def _summary(manifest: Manifest, folder: Path) -> None:
 @app.command()
 def validate(
     brief: Annotated[Path, typer.Argument(help="Brief file (YAML or JSON).")],
-    assets: Annotated[Path | None, typer.Option("--assets", "-a", help="Asset folder to check.")] = None,
+    assets: Annotated[
+        Path | None, typer.Option("--assets", "-a", help="Asset folder to check.")
+    ] = None,
 ) -> None:
     """List every problem in BRIEF with its field path; exit 1 if there is any."""
     try:

@@ -32,7 +32,16 @@ class Format:
 # (providers.md §6): top 14 %, bottom 35 %, 6 % each side.
 FORMATS: tuple[Format, ...] = (
     Format("square", "1:1", 1080, 1080),
-    Format("story", "9:16", 1080, 1920, safe_top=0.14, safe_bottom=0.35, safe_left=0.06, safe_right=0.06),
+    Format(
+        "story",
+        "9:16",
+        1080,
+        1920,
+        safe_top=0.14,
+        safe_bottom=0.35,
+        safe_left=0.06,
+        safe_right=0.06,
+    ),
     Format("landscape", "16:9", 1920, 1080),
     Format("portrait", "4:5", 1080, 1350),
     # Facebook feed/link: the platform's CTA button may cover the bottom-right corner.

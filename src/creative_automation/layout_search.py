@@ -23,7 +23,9 @@ def _padded(subject: Box, pad: float, w: int, h: int) -> Box:
     return Box(subject.x0 - dx, subject.y0 - dy, subject.x1 + dx, subject.y1 + dy).clamp(w, h)
 
 
-def _fit(source: Source, fmt: Format, pad: float, cache: dict[float, Any]) -> tuple[FitResult, BackgroundStats, Box]:
+def _fit(
+    source: Source, fmt: Format, pad: float, cache: dict[float, Any]
+) -> tuple[FitResult, BackgroundStats, Box]:
     if pad not in cache:
         h, w = source.rgb.shape[:2]
         box = _padded(source.subject, pad, w, h)
@@ -54,6 +56,10 @@ def find_layout(
                 stats, fmt, subject, spec.message, spec.call_to_action, spec.locale, aspect
             )
             if layout is not None:
-                notes = [f"subject framed {round(pad * 100)}% wider to make room for the text"] if pad else []
+                notes = (
+                    [f"subject framed {round(pad * 100)}% wider to make room for the text"]
+                    if pad
+                    else []
+                )
                 return fit, layout, notes
     return None

@@ -17,7 +17,6 @@ from .compliance.legal import prohibited_word_findings
 from .compliance.legibility import hex_to_rgb
 from .errors import FontCoverageError
 from .formats import Format
-from .imaging.crop import fit_to_format
 from .imaging.io import encode_image
 from .imaging.logo import load_logo
 from .imaging.render import LogoPair, render_creative
@@ -66,7 +65,9 @@ def _render_group(
 ) -> list[CreativeRecord]:
     """One product × format: the background is cropped once and reused for every locale."""
     palette = brief.brand.palette if brief.brand else []
-    accent = hex_to_rgb(palette[1] if len(palette) > 1 else palette[0] if palette else DEFAULT_ACCENT)
+    accent = hex_to_rgb(
+        palette[1] if len(palette) > 1 else palette[0] if palette else DEFAULT_ACCENT
+    )
     primary = hex_to_rgb(palette[0]) if palette else None
     ext = "jpg" if settings.output_format == "jpeg" else "png"
     fits: dict[float, tuple[object, BackgroundStats]] = {}
@@ -76,50 +77,97 @@ def _render_group(
         found = find_layout(source, fmt, spec, logo, fits)
         findings: list[Finding] = list(prohibited_word_findings(spec, brief))
         base = dict(
-            product_id=spec.product.id, locale=spec.locale, format=fmt.name, aspect_ratio=fmt.ratio,
-            width=fmt.width, height=fmt.height, source=source.origin, provider=source.provider,
-            model=source.model, seed=source.seed, cost_usd=0.0, message=spec.message,
-            call_to_action=spec.call_to_action, asset=source.asset, fallbacks=list(source.notes),
+            product_id=spec.product.id,
+            locale=spec.locale,
+            format=fmt.name,
+            aspect_ratio=fmt.ratio,
+            width=fmt.width,
+            height=fmt.height,
+            source=source.origin,
+            provider=source.provider,
+            model=source.model,
+            seed=source.seed,
+            cost_usd=0.0,
+            message=spec.message,
+            call_to_action=spec.call_to_action,
+            asset=source.asset,
+            fallbacks=list(source.notes),
         )
         if found is None:
-            findings.append(Finding(check="text_fit", status="fail", detail=(
-                "the message does not fit beside the subject at the minimum legible size; "
-                "shorten the copy for this locale")))
-            records.append(CreativeRecord(
-                **base, path=None, status="failed", fonts=[], compliance=findings,
-                layout=LayoutRecord(text_box=None, logo_box=None, subject_box=None),
-            ))
+            findings.append(
+                Finding(
+                    check="text_fit",
+                    status="fail",
+                    detail=(
+                        "the message does not fit beside the subject at the minimum legible size; "
+                        "shorten the copy for this locale"
+                    ),
+                )
+            )
+            records.append(
+                CreativeRecord(
+                    **base,
+                    path=None,
+                    status="failed",
+                    fonts=[],
+                    compliance=findings,
+                    layout=LayoutRecord(text_box=None, logo_box=None, subject_box=None),
+                )
+            )
             continue
         fit, layout, notes = found
         rendered = render_creative(
-            fit.image, layout, accent=accent, brand_primary=primary,
+            fit.image,
+            layout,
+            accent=accent,
+            brand_primary=primary,
             logo=logo if layout.logo_box else None,
         )
         findings += rendered.findings
         if fit.upscaled_too_much:
-            findings.append(Finding(check="upscale", status="warn", value=round(fit.scale, 2),
-                                    threshold=2.0, detail="source enlarged beyond 2×: may look soft"))
+            findings.append(
+                Finding(
+                    check="upscale",
+                    status="warn",
+                    value=round(fit.scale, 2),
+                    threshold=2.0,
+                    detail="source enlarged beyond 2×: may look soft",
+                )
+            )
         if logo is not None and layout.logo_box is None:
-            findings.append(Finding(check="logo", status="fail",
-                                    detail="no corner with clear space for the logo"))
+            findings.append(
+                Finding(
+                    check="logo", status="fail", detail="no corner with clear space for the logo"
+                )
+            )
         rel = spec.relpath(ext)
         data = encode_image(rendered.image, settings.output_format, quality=settings.jpeg_quality)
         write_atomic(staging / rel, data)
         block = layout.text
         fonts = [block.headline.font_name] + ([block.cta.font_name] if block.cta else [])
-        records.append(CreativeRecord(
-            **base, path=rel,
-            status="needs_review" if any(f.blocking for f in findings) else "ok",
-            layout=LayoutRecord(
-                text_box=block.box.as_list(), logo_box=layout.logo_box.as_list() if layout.logo_box else None,
-                subject_box=layout.subject_box.as_list(), headline_box=block.headline_box.as_list(),
-                cta_box=block.cta_box.as_list() if block.cta_box else None, safe_box=layout.safe_box.as_list(),
-            ),
-            fonts=list(dict.fromkeys(fonts)), corrections=notes + rendered.corrections, compliance=findings,
-            crop_method=fit.method, text_color="#%02X%02X%02X" % rendered.text_color,
-            treatment=rendered.treatment, logo_variant=rendered.logo_variant,
-            render_ms=round((time.perf_counter() - t0) * 1000, 1),
-        ))
+        records.append(
+            CreativeRecord(
+                **base,
+                path=rel,
+                status="needs_review" if any(f.blocking for f in findings) else "ok",
+                layout=LayoutRecord(
+                    text_box=block.box.as_list(),
+                    logo_box=layout.logo_box.as_list() if layout.logo_box else None,
+                    subject_box=layout.subject_box.as_list(),
+                    headline_box=block.headline_box.as_list(),
+                    cta_box=block.cta_box.as_list() if block.cta_box else None,
+                    safe_box=layout.safe_box.as_list(),
+                ),
+                fonts=list(dict.fromkeys(fonts)),
+                corrections=notes + rendered.corrections,
+                compliance=findings,
+                crop_method=fit.method,
+                text_color="#{:02X}{:02X}{:02X}".format(*rendered.text_color),
+                treatment=rendered.treatment,
+                logo_variant=rendered.logo_variant,
+                render_ms=round((time.perf_counter() - t0) * 1000, 1),
+            )
+        )
     return records
 
 
@@ -140,7 +188,11 @@ def run_campaign(
     logo = load_logo(brief.brand, assets_dir, settings.max_asset_pixels) if brief.brand else None
     say("sources", 0, len(brief.products))
     sources = produce_sources(
-        brief, assets_dir, provider, size=settings.generation_size, max_pixels=settings.max_asset_pixels
+        brief,
+        assets_dir,
+        provider,
+        size=settings.generation_size,
+        max_pixels=settings.max_asset_pixels,
     )
     say("sources", len(sources), len(brief.products))
 
@@ -156,7 +208,16 @@ def run_campaign(
         say("render", 0, len(plan))
         with ThreadPoolExecutor(max_workers=settings.workers) as pool:
             futures = [
-                pool.submit(_render_group, brief, sources[pid], specs[0].format, specs, logo, settings, staging)
+                pool.submit(
+                    _render_group,
+                    brief,
+                    sources[pid],
+                    specs[0].format,
+                    specs,
+                    logo,
+                    settings,
+                    staging,
+                )
                 for (pid, _), specs in groups.items()
             ]
             for fut in futures:
@@ -171,11 +232,14 @@ def run_campaign(
                 r.cost_usd = sources[r.product_id].cost_usd
                 booked.add(r.product_id)
         manifest = Manifest(
-            campaign_id=brief.campaign_id, campaign_name=brief.campaign_name,
+            campaign_id=brief.campaign_id,
+            campaign_name=brief.campaign_name,
             created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            output_format=settings.output_format, creatives=records,
+            output_format=settings.output_format,
+            creatives=records,
             totals=Totals(
-                creatives=len(records), ok=sum(r.status == "ok" for r in records),
+                creatives=len(records),
+                ok=sum(r.status == "ok" for r in records),
                 needs_review=sum(r.status == "needs_review" for r in records),
                 failed=sum(r.status == "failed" for r in records),
                 cost_usd=round(sum(r.cost_usd for r in records), 4),

@@ -31,7 +31,5 @@ def make_plan(brief: Brief) -> list[CreativeSpec]:
         for fmt in formats:
             for locale in brief.locale_tags:
                 copy = brief.copy_for(locale)
-                specs.append(
-                    CreativeSpec(product, fmt, locale, copy.message, copy.call_to_action)
-                )
+                specs.append(CreativeSpec(product, fmt, locale, copy.message, copy.call_to_action))
     return specs

@@ -29,7 +29,9 @@ class Settings(BaseSettings):
     seed: int = Field(0, ge=0)
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
     max_asset_pixels: int = Field(40_000_000, ge=1_000_000)
-    generation_size: int = Field(1024, ge=256, le=4096, description="Long side of generated sources.")
+    generation_size: int = Field(
+        1024, ge=256, le=4096, description="Long side of generated sources."
+    )
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -15,8 +15,8 @@ from .errors import AssetError
 from .imaging.geometry import Box
 from .imaging.io import has_transparency, load_image, resolve_asset, to_rgb_array
 from .imaging.saliency import focal_box
-from .providers.base import GenerationRequest, ImageProvider
 from .prompts import product_prompt
+from .providers.base import GenerationRequest, ImageProvider
 
 
 @dataclass
@@ -35,11 +35,15 @@ class Source:
     notes: list[str] = field(default_factory=list)
 
 
-def _find_asset(product: Product, assets_dir: Path | None, max_pixels: int) -> tuple[str, Image.Image] | None:
+def _find_asset(
+    product: Product, assets_dir: Path | None, max_pixels: int
+) -> tuple[str, Image.Image] | None:
     """The first listed asset that exists (name confinement and decoding errors are raised)."""
     for name in product.assets:
         if assets_dir is None:
-            raise AssetError(f"product {product.id!r} lists asset {name!r} but no asset folder was given")
+            raise AssetError(
+                f"product {product.id!r} lists asset {name!r} but no asset folder was given"
+            )
         if not (assets_dir / name).exists():
             continue  # not supplied: the product is generated, and the manifest says so
         path = resolve_asset(assets_dir, name)  # confinement: symlinks out of the folder fail
@@ -48,7 +52,12 @@ def _find_asset(product: Product, assets_dir: Path | None, max_pixels: int) -> t
 
 
 async def _source_for(
-    brief: Brief, product: Product, assets_dir: Path | None, provider: ImageProvider, size: int, max_pixels: int
+    brief: Brief,
+    product: Product,
+    assets_dir: Path | None,
+    provider: ImageProvider,
+    size: int,
+    max_pixels: int,
 ) -> Source:
     found = await asyncio.to_thread(_find_asset, product, assets_dir, max_pixels)
     notes = []
@@ -81,9 +90,16 @@ async def _source_for(
     rgb = to_rgb_array(result.image)
     subject = result.subject_box or await asyncio.to_thread(focal_box, rgb)
     return Source(
-        product.id, rgb, subject, "generated",
-        asset=found[0] if found else None, provider=result.provider, model=result.model,
-        seed=result.seed, cost_usd=result.cost_usd, notes=notes,
+        product.id,
+        rgb,
+        subject,
+        "generated",
+        asset=found[0] if found else None,
+        provider=result.provider,
+        model=result.model,
+        seed=result.seed,
+        cost_usd=result.cost_usd,
+        notes=notes,
     )
 
 

@@ -15,7 +15,9 @@ from creative_automation.imaging.stats import BackgroundStats
 def background(w: int, h: int, busy: Box | None = None, seed: int = 0) -> np.ndarray:
     img = np.full((h, w, 3), 200, np.uint8)
     if busy is not None:
-        noise = np.random.default_rng(seed).integers(0, 255, (busy.height, busy.width, 3), dtype=np.uint8)
+        noise = np.random.default_rng(seed).integers(
+            0, 255, (busy.height, busy.width, 3), dtype=np.uint8
+        )
         img[busy.y0 : busy.y1, busy.x0 : busy.x1] = noise
     return img
 
@@ -32,7 +34,11 @@ def test_story_safe_area_keeps_platform_zones() -> None:
 @pytest.mark.parametrize("fmt", FORMATS, ids=lambda f: f.name)
 def test_minimum_headline_size_per_design_guide(fmt) -> None:  # type: ignore[no-untyped-def]
     rules = rules_for(fmt)
-    expected = round(0.04 * fmt.height) if fmt.ratio == "9:16" else round(0.05 * min(fmt.width, fmt.height))
+    expected = (
+        round(0.04 * fmt.height)
+        if fmt.ratio == "9:16"
+        else round(0.05 * min(fmt.width, fmt.height))
+    )
     assert rules.headline_min == expected
     assert 0.12 * fmt.shorter_side <= rules.logo_width <= 0.20 * fmt.shorter_side
 
@@ -42,7 +48,9 @@ def test_text_goes_to_calm_side_never_over_subject() -> None:
     subject = Box(760, 300, 1160, 1000)
     # left of the subject is busy, right is calm: text belongs on the right
     bg = background(1920, 1080, busy=Box(0, 0, 760, 1080))
-    layout = plan_layout(BackgroundStats(bg), fmt, subject, "Summer tastes better cold", "Shop now", "en-US", None)
+    layout = plan_layout(
+        BackgroundStats(bg), fmt, subject, "Summer tastes better cold", "Shop now", "en-US", None
+    )
     assert layout is not None
     block = layout.text.box
     assert not block.intersects(subject)
@@ -54,7 +62,9 @@ def test_logo_clear_space_and_corner() -> None:
     fmt = resolve_format("1:1")
     subject = Box(340, 420, 740, 1000)
     bg = background(1080, 1080)
-    layout = plan_layout(BackgroundStats(bg), fmt, subject, "Fresh every morning", "Order", "en-US", 3.0)
+    layout = plan_layout(
+        BackgroundStats(bg), fmt, subject, "Fresh every morning", "Order", "en-US", 3.0
+    )
     assert layout is not None and layout.logo_box is not None
     logo = layout.logo_box
     assert 0.12 * 1080 <= max(logo.width, logo.height) <= 0.2 * 1080
@@ -66,14 +76,25 @@ def test_logo_clear_space_and_corner() -> None:
 def test_no_room_returns_none() -> None:
     fmt = resolve_format("1:1")
     subject = Box(0, 0, 1080, 1080)
-    assert plan_layout(BackgroundStats(background(1080, 1080)), fmt, subject, "Hi", None, "en-US", None) is None
+    assert (
+        plan_layout(
+            BackgroundStats(background(1080, 1080)), fmt, subject, "Hi", None, "en-US", None
+        )
+        is None
+    )
 
 
 def test_rtl_block_anchored_right() -> None:
     fmt = resolve_format("1:1")
     subject = Box(300, 600, 780, 1080)
     layout = plan_layout(
-        BackgroundStats(background(1080, 1080)), fmt, subject, "قهوة طازجة تصلك كل صباح", "اطلب الآن", "ar-AE", None
+        BackgroundStats(background(1080, 1080)),
+        fmt,
+        subject,
+        "قهوة طازجة تصلك كل صباح",
+        "اطلب الآن",
+        "ar-AE",
+        None,
     )
     assert layout is not None
     assert layout.text.headline.direction == "rtl"
@@ -84,7 +105,9 @@ def test_rtl_block_anchored_right() -> None:
 def test_cta_type_is_35_to_45_percent_of_headline() -> None:
     fmt = resolve_format("9:16")
     subject = Box(300, 900, 780, 1700)
-    layout = plan_layout(BackgroundStats(background(1080, 1920)), fmt, subject, "Run further", "Join", "en-US", None)
+    layout = plan_layout(
+        BackgroundStats(background(1080, 1920)), fmt, subject, "Run further", "Join", "en-US", None
+    )
     assert layout is not None and layout.text.cta is not None
     ratio = layout.text.cta.size / layout.text.headline.size
     assert 0.35 <= ratio <= 0.45

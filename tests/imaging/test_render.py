@@ -8,7 +8,14 @@ from PIL import Image
 from creative_automation.formats import resolve_format
 from creative_automation.imaging.geometry import Box
 from creative_automation.imaging.layout import Layout, plan_layout
-from creative_automation.imaging.render import INK, WHITE, LogoPair, _cta_colours, _ratio, render_creative
+from creative_automation.imaging.render import (
+    INK,
+    WHITE,
+    LogoPair,
+    _cta_colours,
+    _ratio,
+    render_creative,
+)
 from creative_automation.imaging.stats import BackgroundStats
 
 FMT = resolve_format("1:1")
@@ -16,7 +23,9 @@ SUBJECT = Box(340, 560, 740, 1000)
 
 
 def layout_on(bg: np.ndarray, logo_aspect: float | None = None) -> Layout:
-    layout = plan_layout(BackgroundStats(bg), FMT, SUBJECT, "Fresh every morning", "Order now", "en-US", logo_aspect)
+    layout = plan_layout(
+        BackgroundStats(bg), FMT, SUBJECT, "Fresh every morning", "Order now", "en-US", logo_aspect
+    )
     assert layout is not None
     return layout
 
@@ -43,7 +52,9 @@ def test_white_text_on_dark_background() -> None:
 def test_busy_background_gets_a_treatment_that_passes() -> None:
     rng = np.random.default_rng(1)
     bg = rng.integers(0, 256, (1080, 1080, 3), dtype=np.uint8)
-    out = render_creative(bg, layout_on(bg), accent=(20, 80, 200), brand_primary=(20, 60, 40), logo=None)
+    out = render_creative(
+        bg, layout_on(bg), accent=(20, 80, 200), brand_primary=(20, 60, 40), logo=None
+    )
     assert out.treatment != "none" and out.corrections
     assert contrast_of(out.findings) >= 4.5
 
@@ -66,7 +77,9 @@ def test_logo_variant_follows_background() -> None:
     white = Image.new("RGBA", (300, 100), (255, 255, 255, 255))
     pair = LogoPair(on_light=mark, on_dark=white, name="logo")
     dark = np.full((1080, 1080, 3), 20, np.uint8)
-    out = render_creative(dark, layout_on(dark, 3.0), accent=(200, 80, 20), brand_primary=None, logo=pair)
+    out = render_creative(
+        dark, layout_on(dark, 3.0), accent=(200, 80, 20), brand_primary=None, logo=pair
+    )
     assert out.logo_variant == "on_dark"
     light = np.full((1080, 1080, 3), 240, np.uint8)
     layout = layout_on(light, 3.0)

@@ -30,7 +30,7 @@ SAMPLES = [
     ("he-IL", "קפה טרי עד הדלת שלך! 50% הנחה", "hebrew", "NotoSansHebrew-Bold", "rtl"),
     ("hi-IN", "ताज़ा भुनी कॉफ़ी, हर सुबह आपके द्वार", "devanagari", "NotoSansDevanagari-Bold", "ltr"),
     ("ja-JP", "毎朝、挽きたてのコーヒーを。", "cjk", "NotoSansCJKjp-Bold", "ltr"),
-    ("zh-CN", "新鲜烘焙的咖啡，每天早上送到您家。", "cjk", "NotoSansCJKsc-Bold", "ltr"),  # noqa: RUF001
+    ("zh-CN", "新鲜烘焙的咖啡，每天早上送到您家。", "cjk", "NotoSansCJKsc-Bold", "ltr"),
     ("ko-KR", "매일 아침 갓 볶은 커피를 배달합니다", "cjk", "NotoSansCJKkr-Bold", "ltr"),
 ]
 
@@ -170,7 +170,7 @@ def test_arabic_locale_keeps_rtl_with_latin_words_inside() -> None:
 
 JAPANESE = (
     "毎朝、焙煎したてのコーヒーを、ご自宅の玄関までお届けします。「新しい朝」を、"
-    "あなたに。今なら初回送料無料！ご注文はお早めに（数量限定）。"  # noqa: RUF001
+    "あなたに。今なら初回送料無料！ご注文はお早めに（数量限定）。"
 )
 
 

@@ -28,7 +28,8 @@ def prohibited_word_findings(spec: CreativeSpec, brief: Brief) -> list[Finding]:
             check="prohibited_words",
             status="fail" if hits else "pass",
             value=", ".join(hits) if hits else None,
-            detail=f"prohibited by the brand kit, found in the {spec.locale} copy" if hits
+            detail=f"prohibited by the brand kit, found in the {spec.locale} copy"
+            if hits
             else f"{len(words)} prohibited words checked",
         )
     ]

@@ -22,7 +22,9 @@ def relative_luminance(rgb: NDArray[np.uint8] | NDArray[np.floating]) -> NDArray
     return out
 
 
-def contrast_ratio(l1: float | NDArray[np.float32], l2: float | NDArray[np.float32]) -> NDArray[np.float32]:
+def contrast_ratio(
+    l1: float | NDArray[np.float32], l2: float | NDArray[np.float32]
+) -> NDArray[np.float32]:
     hi = np.maximum(l1, l2)
     lo = np.minimum(l1, l2)
     return np.asarray((hi + 0.05) / (lo + 0.05), dtype=np.float32)

@@ -44,7 +44,10 @@ class Box:
 
     def contains(self, other: Box) -> bool:
         return (
-            self.x0 <= other.x0 and self.y0 <= other.y0 and self.x1 >= other.x1 and self.y1 >= other.y1
+            self.x0 <= other.x0
+            and self.y0 <= other.y0
+            and self.x1 >= other.x1
+            and self.y1 >= other.y1
         )
 
     def expand(self, margin: int) -> Box:

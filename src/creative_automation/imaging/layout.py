@@ -89,29 +89,45 @@ def _fit_block(
         if cta:
             cta_size = max(12, round(max_size * rules.cta_ratio))
             cta_fit = fit_text(
-                cta, locale, weight="bold", box_width=region.width, box_height=region.height,
-                max_lines=1, min_size=max(12, round(rules.headline_min * rules.cta_ratio * 0.8)),
+                cta,
+                locale,
+                weight="bold",
+                box_width=region.width,
+                box_height=region.height,
+                max_lines=1,
+                min_size=max(12, round(rules.headline_min * rules.cta_ratio * 0.8)),
                 max_size=cta_size,
             )
             if cta_fit is None:
                 return None
             cta_h = _pill_size(cta_fit)[1] + round(0.45 * cta_fit.size)
         headline = fit_text(
-            message, locale, weight="bold", box_width=region.width,
-            box_height=region.height - cta_h, max_lines=2 if _is_cjk(message) else 3,
-            min_size=rules.headline_min, max_size=max_size,
+            message,
+            locale,
+            weight="bold",
+            box_width=region.width,
+            box_height=region.height - cta_h,
+            max_lines=2 if _is_cjk(message) else 3,
+            min_size=rules.headline_min,
+            max_size=max_size,
         )
         if headline is None:
             return None
         block = _place(region, side, headline, cta_fit)
-        if block.box.area <= rules.max_text_area * canvas_area or headline.size <= rules.headline_min:
+        if (
+            block.box.area <= rules.max_text_area * canvas_area
+            or headline.size <= rules.headline_min
+        ):
             return block
         max_size = max(rules.headline_min, round(headline.size * 0.85))
     return None
 
 
 def _is_cjk(text: str) -> bool:
-    return any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" for ch in text)
+    return any(
+        "\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af"
+        for ch in text
+    )
 
 
 def _pill_size(cta: FittedText) -> tuple[int, int]:

@@ -31,10 +31,14 @@ def _white(img: Image.Image) -> Image.Image:
 def load_logo(brand: Brand, assets_dir: Path | None, max_pixels: int) -> LogoPair | None:
     if brand.logo is None or assets_dir is None:
         return None
-    light = _trim(load_image(resolve_asset(assets_dir, brand.logo), max_pixels=max_pixels).convert("RGBA"))
+    light = _trim(
+        load_image(resolve_asset(assets_dir, brand.logo), max_pixels=max_pixels).convert("RGBA")
+    )
     if brand.logo_on_dark:
         dark = _trim(
-            load_image(resolve_asset(assets_dir, brand.logo_on_dark), max_pixels=max_pixels).convert("RGBA")
+            load_image(
+                resolve_asset(assets_dir, brand.logo_on_dark), max_pixels=max_pixels
+            ).convert("RGBA")
         )
     elif has_transparency(light):
         dark = _white(light)

@@ -131,9 +131,12 @@ def _with_treatment(
 def _choose_treatment(
     bg: NDArray[np.uint8], block: TextBlock, mask: NDArray[np.float32], area: Box, brand: RGB | None
 ) -> tuple[RGB, tuple[str, float, RGB], float]:
-    """The least intrusive text colour + treatment reaching the contrast target (DESIGN-GUIDE order)."""
+    """The least intrusive colour + treatment that reaches the contrast target (guide order)."""
     ink = mask > 0.25
-    options: list[tuple[RGB, tuple[str, float, RGB]]] = [(WHITE, ("none", 0.0, INK)), (INK, ("none", 0.0, WHITE))]
+    options: list[tuple[RGB, tuple[str, float, RGB]]] = [
+        (WHITE, ("none", 0.0, INK)),
+        (INK, ("none", 0.0, WHITE)),
+    ]
     for level in SCRIM_LEVELS:
         options += [(WHITE, ("scrim", level, (0, 0, 0))), (INK, ("scrim", level, WHITE))]
     if brand is not None:
@@ -188,7 +191,7 @@ def render_creative(
     pad = round(0.3 * block.headline.size)
     mask, area = _ink_mask(block.headline, block.headline_box, pad)
     mask, area = _clip(mask, area, w, h)
-    colour, treatment, value = _choose_treatment(bg, block, mask, area, brand_primary)
+    colour, treatment, _ = _choose_treatment(bg, block, mask, area, brand_primary)
     canvas = bg.copy()
     corrections: list[str] = []
     kind, level, tcolour = treatment
@@ -211,7 +214,11 @@ def render_creative(
         pill_rgb, label_rgb = _cta_colours(accent)
         cta_colours = (pill_rgb, label_rgb)
         pb = block.cta_box
-        image.paste(_pill(pb.width, pb.height, pill_rgb), (pb.x0, pb.y0), _pill(pb.width, pb.height, pill_rgb))
+        image.paste(
+            _pill(pb.width, pb.height, pill_rgb),
+            (pb.x0, pb.y0),
+            _pill(pb.width, pb.height, pill_rgb),
+        )
         label_box = Box(
             pb.x0 + (pb.width - block.cta.width) // 2,
             pb.y0 + (pb.height - block.cta.height) // 2,
@@ -238,6 +245,11 @@ def render_creative(
         mark = logo.at(lb.width, lb.height, dark_background=dark_bg)
         image.paste(mark, (lb.x0, lb.y0), mark)
     return Rendered(
-        np.asarray(image), colour, f"{kind}-{level:.2f}" if kind != "none" else "none",
-        cta_colours, variant, findings, corrections,
+        np.asarray(image),
+        colour,
+        f"{kind}-{level:.2f}" if kind != "none" else "none",
+        cta_colours,
+        variant,
+        findings,
+        corrections,
     )

@@ -21,7 +21,9 @@ class BackgroundStats:
         self.height, self.width = rgb.shape[:2]
         self.scale = scale
         small = cv2.resize(
-            rgb, (max(1, self.width // scale), max(1, self.height // scale)), interpolation=cv2.INTER_AREA
+            rgb,
+            (max(1, self.width // scale), max(1, self.height // scale)),
+            interpolation=cv2.INTER_AREA,
         )
         grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
         gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)

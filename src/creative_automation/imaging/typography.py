@@ -51,10 +51,10 @@ DEFAULT_LINE_HEIGHT = 1.2
 # CJK line breaking (after JIS X 4051 / UAX #14): never start a line with closing punctuation,
 # small kana or the prolonged sound mark, never end one with opening punctuation.
 NO_BREAK_BEFORE = frozenset(
-    "、。，．,.：；:;！？!?)]}）］｝〕〉》」』】〙〗〟’”｠»‐゠–〜～…‥・ー゛゜ヽヾゝゞ々〻%％℃"  # noqa: RUF001
+    "、。，．,.：；:;！？!?)]}）］｝〕〉》」』】〙〗〟’”｠»‐゠–〜～…‥・ー゛゜ヽヾゝゞ々〻%％℃"
     "ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ"
 )
-NO_BREAK_AFTER = frozenset("([{（［｛〔〈《「『【〘〖〝‘“｟«")  # noqa: RUF001
+NO_BREAK_AFTER = frozenset("([{（［｛〔〈《「『【〘〖〝‘“｟«")
 # Spaces that may break a line: any whitespace except the no-break ones.
 _BREAKING_SPACE = re.compile(r"[^\S\u00a0\u2007\u202f]+")
 
