@@ -12,6 +12,7 @@ import platform
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import cv2
@@ -114,9 +115,7 @@ def main() -> None:
     src = _source(tmp)
     rows = {"floor (decode + cv2 cubic + encode)": median_ms(lambda: floor(src), args.runs)}
     for locale in COPY:
-        rows[f"creative, cold, {locale}"] = median_ms(
-            lambda loc=locale: creative(src, loc), args.runs
-        )
+        rows[f"creative, cold, {locale}"] = median_ms(partial(creative, src, locale), args.runs)
     rows["creative in campaign (4 locales share a background)"] = median_ms(
         lambda: campaign_share(src), args.runs, per=len(COPY)
     )

@@ -9,7 +9,14 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from .brief import brief_json_schema, load_brief
@@ -67,7 +74,7 @@ def run(
             console=err,
             transient=False,
         ) as bar:
-            tasks: dict[str, int] = {}
+            tasks: dict[str, TaskID] = {}
 
             def progress(stage: str, done: int, total: int) -> None:
                 if stage not in tasks:
@@ -99,9 +106,7 @@ def _summary(manifest: Manifest, folder: Path) -> None:
         rows.setdefault(key, []).append(r)
     for (pid, fmt), recs in rows.items():
         status = Counter(r.status for r in recs)
-        src = recs[0].source
-        if src == "generated":
-            src = f"generated ({recs[0].provider})"
+        src = f"generated ({recs[0].provider})" if recs[0].source == "generated" else "asset"
         table.add_row(
             pid,
             fmt,

@@ -88,7 +88,7 @@ async def _source_for(
     )
     result = await provider.generate(request)
     rgb = to_rgb_array(result.image)
-    subject = result.subject_box or await asyncio.to_thread(focal_box, rgb)
+    subject = result.subject_box if result.subject_box else await asyncio.to_thread(focal_box, rgb)
     return Source(
         product.id,
         rgb,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
 from numpy.typing import NDArray
@@ -12,7 +14,7 @@ MIN_CONTRAST = 4.5
 MIN_CONTRAST_LARGE = 3.0
 
 
-def relative_luminance(rgb: NDArray[np.uint8] | NDArray[np.floating]) -> NDArray[np.float32]:
+def relative_luminance(rgb: NDArray[Any]) -> NDArray[np.float32]:
     """WCAG relative luminance of sRGB pixels (…×3, 0–255) → 0–1."""
     c = np.asarray(rgb, dtype=np.float32) / 255.0
     lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
@@ -49,9 +51,9 @@ def text_contrast(
     same size. The worst pixels decide legibility, so the low `percentile` of per-pixel contrast is
     returned rather than the mean (a mean hides a busy patch behind one word).
     """
-    mask = ink.astype(np.uint8)
+    mask = np.asarray(ink, dtype=np.uint8)
     if halo:
-        mask = cv2.dilate(mask, np.ones((2 * halo + 1, 2 * halo + 1), np.uint8))
+        mask = np.asarray(cv2.dilate(mask, np.ones((2 * halo + 1, 2 * halo + 1), np.uint8)))
     sel = mask.astype(bool)
     if not sel.any():
         return float("inf")

@@ -25,12 +25,14 @@ class BackgroundStats:
             (max(1, self.width // scale), max(1, self.height // scale)),
             interpolation=cv2.INTER_AREA,
         )
+        small = np.asarray(small, dtype=np.uint8)
         grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
         gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)
         gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)
         edges = np.sqrt(gx * gx + gy * gy)
-        self._edges = cv2.integral(edges, sdepth=cv2.CV_64F)
-        self._luma = cv2.integral(relative_luminance(small), sdepth=cv2.CV_64F)
+        self._edges = np.asarray(cv2.integral(edges, sdepth=cv2.CV_64F), dtype=np.float64)
+        luma = relative_luminance(small)
+        self._luma = np.asarray(cv2.integral(luma, sdepth=cv2.CV_64F), dtype=np.float64)
 
     def _mean(self, integral: NDArray[np.float64], box: Box) -> float:
         s = self.scale
