@@ -29,10 +29,11 @@ from .settings import OutputFormat, load_settings
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # never print settings (which may hold secrets)
     help="Creative Automation Platform: campaign brief in, localized ad creatives out.",
 )
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # paths in errors must stay copy-pasteable
 
 
 def _fail(exc: CreativeAutomationError, code: int = 1) -> NoReturn:

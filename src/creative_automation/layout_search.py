@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from .formats import Format
 from .imaging.crop import FitResult, fit_to_format
 from .imaging.geometry import Box
@@ -23,13 +21,28 @@ def _padded(subject: Box, pad: float, w: int, h: int) -> Box:
     return Box(subject.x0 - dx, subject.y0 - dy, subject.x1 + dx, subject.y1 + dy).clamp(w, h)
 
 
+def anchors(fmt: Format) -> list[tuple[float, float]]:
+    """Where the subject may sit: centred, or moved away from where the text would go."""
+    ratio = fmt.width / fmt.height
+    if ratio < 0.85:  # tall: headline above (or below) the subject
+        return [(0.5, 0.5), (0.5, 0.66), (0.5, 0.36)]
+    if ratio > 1.2:  # wide: headline in a column beside the subject
+        return [(0.5, 0.5), (0.68, 0.5), (0.32, 0.5)]
+    return [(0.5, 0.5), (0.5, 0.62), (0.5, 0.38), (0.64, 0.5), (0.36, 0.5)]
+
+
+FitKey = tuple[float, tuple[float, float]]
+FitCache = dict[FitKey, tuple[FitResult, BackgroundStats, Box]]
+
+
 def _fit(
-    source: Source, fmt: Format, pad: float, cache: dict[float, Any]
+    source: Source, fmt: Format, key: FitKey, cache: FitCache
 ) -> tuple[FitResult, BackgroundStats, Box]:
-    if pad not in cache:
+    if key not in cache:
+        pad, anchor = key
         h, w = source.rgb.shape[:2]
         box = _padded(source.subject, pad, w, h)
-        fit = fit_to_format(source.rgb, box, fmt.width, fmt.height)
+        fit = fit_to_format(source.rgb, box, fmt.width, fmt.height, anchor=anchor)
         # map the true subject through the same uniform scale + offset as the padded box
         s, o = fit.scale, fit.subject_box
         subject = Box(
@@ -38,28 +51,31 @@ def _fit(
             round(o.x1 - (box.x1 - source.subject.x1) * s),
             round(o.y1 - (box.y1 - source.subject.y1) * s),
         ).clamp(fmt.width, fmt.height)
-        cache[pad] = (fit, BackgroundStats(fit.image), subject)
-    result: tuple[FitResult, BackgroundStats, Box] = cache[pad]
-    return result
+        cache[key] = (fit, BackgroundStats(fit.image), subject)
+    return cache[key]
 
 
 def find_layout(
-    source: Source, fmt: Format, spec: CreativeSpec, logo: LogoPair | None, cache: dict[float, Any]
+    source: Source, fmt: Format, spec: CreativeSpec, logo: LogoPair | None, cache: FitCache
 ) -> tuple[FitResult, Layout, list[str]] | None:
-    """The tightest framing of the subject at which headline, CTA and logo all fit."""
+    """The tightest framing of the subject at which headline, CTA and logo all fit.
+
+    At each zoom level every subject position is tried and the best-scoring layout wins; a
+    wider framing is only used when no position at the tighter one leaves room for the text.
+    """
     aspects: list[float | None] = [logo.on_light.width / logo.on_light.height] if logo else []
     aspects.append(None)  # last resort: without the logo (reported as a finding)
     for aspect in aspects:
         for pad in ZOOMS:
-            fit, stats, subject = _fit(source, fmt, pad, cache)
-            layout = plan_layout(
-                stats, fmt, subject, spec.message, spec.call_to_action, spec.locale, aspect
-            )
-            if layout is not None:
-                notes = (
-                    [f"subject framed {round(pad * 100)}% wider to make room for the text"]
-                    if pad
-                    else []
+            best: tuple[FitResult, Layout] | None = None
+            for anchor in anchors(fmt):
+                fit, stats, subject = _fit(source, fmt, (pad, anchor), cache)
+                layout = plan_layout(
+                    stats, fmt, subject, spec.message, spec.call_to_action, spec.locale, aspect
                 )
-                return fit, layout, notes
+                if layout is not None and (best is None or layout.score > best[1].score):
+                    best = (fit, layout)
+            if best is not None:
+                notes = [f"subject framed {round(pad * 100)}% wider to make room for the text"]
+                return best[0], best[1], notes if pad else []
     return None

@@ -20,9 +20,8 @@ from .formats import Format
 from .imaging.io import encode_image
 from .imaging.logo import load_logo
 from .imaging.render import LogoPair, render_creative
-from .imaging.stats import BackgroundStats
 from .imaging.typography import check_coverage
-from .layout_search import find_layout
+from .layout_search import FitCache, find_layout
 from .manifest import CreativeRecord, LayoutRecord, Manifest, Totals, write_atomic, write_manifest
 from .plan import CreativeSpec, make_plan
 from .providers.base import ImageProvider
@@ -70,7 +69,7 @@ def _render_group(
     )
     primary = hex_to_rgb(palette[0]) if palette else None
     ext = "jpg" if settings.output_format == "jpeg" else "png"
-    fits: dict[float, tuple[object, BackgroundStats]] = {}
+    fits: FitCache = {}
     records = []
     for spec in specs:
         t0 = time.perf_counter()
@@ -121,6 +120,7 @@ def _render_group(
             layout,
             accent=accent,
             brand_primary=primary,
+            palette=[hex_to_rgb(c) for c in palette[2:]],
             logo=logo if layout.logo_box else None,
         )
         findings += rendered.findings

@@ -66,7 +66,13 @@ def _map_box(
 
 
 def fit_to_format(
-    rgb: np.ndarray, subject: Box, width: int, height: int, *, margin_frac: float = 0.04
+    rgb: np.ndarray,
+    subject: Box,
+    width: int,
+    height: int,
+    *,
+    margin_frac: float = 0.04,
+    anchor: tuple[float, float] = (0.5, 0.5),
 ) -> FitResult:
     """Fit `rgb` to width by height keeping `subject` whole with a margin of margin_frac times the
     shorter output side (where the source has pixels beyond the subject to give).
@@ -77,6 +83,10 @@ def fit_to_format(
     subject + margin is scaled to fill the canvas along that axis and the rest is a soft
     backdrop continuing its edges (see _extend). Pixels are never stretched or squashed
     (beyond rounding the window to whole source pixels: at most 0.5 px per side).
+
+    `anchor` is where the subject's centre should land, as fractions of the output (layout asks
+    for the subject low in a Story so the headline has the top of the safe band); the source's
+    edges and the margin win over it.
     """
     if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.size == 0:
         raise ValueError(f"expected a non-empty HxWx3 uint8 array, got {rgb.dtype} {rgb.shape}")
@@ -100,8 +110,8 @@ def fit_to_format(
 
     if need[2] - need[0] <= crop_w + 0.5 and need[3] - need[1] <= crop_h + 0.5:
         cw, ch = min(w, max(1, round(crop_w))), min(h, max(1, round(crop_h)))
-        x0 = _place(need[0], need[2], cw, w, cx)
-        y0 = _place(need[1], need[3], ch, h, cy)
+        x0 = _place(need[0], need[2], cw, w, cx - (anchor[0] - 0.5) * cw)
+        y0 = _place(need[1], need[3], ch, h, cy - (anchor[1] - 0.5) * ch)
         region = Box(x0, y0, x0 + cw, y0 + ch)
         scale = width / cw
         image = _resize(rgb[y0 : y0 + ch, x0 : x0 + cw], width, height)
@@ -129,7 +139,9 @@ def fit_to_format(
         region = Box(0, y0, w, y0 + strip)
         scale = height / strip
         pw, ph = min(width, max(1, round(w * scale))), height
-    ox, oy = (width - pw) // 2, (height - ph) // 2
+    # the strip goes where the subject's centre lands on the anchor, inside the canvas
+    ox = min(max(0, round(anchor[0] * width - (cx - region.x0) * scale)), width - pw)
+    oy = min(max(0, round(anchor[1] * height - (cy - region.y0) * scale)), height - ph)
     sharp = _resize(rgb[region.y0 : region.y1, region.x0 : region.x1], pw, ph)
     image = _extend(sharp, width, height, ox, oy)
     box = _map_box(subj, region, scale, ox, oy, width, height)

@@ -38,6 +38,7 @@ class Layout:
     logo_corner: Corner | None
     subject_box: Box
     safe_box: Box
+    score: float = 0.0  # higher is better: calm background, large type (comparable across fits)
 
 
 def _regions(safe: Box, subject: Box, gap: int) -> list[tuple[Side, Box]]:
@@ -101,6 +102,8 @@ def _fit_block(
             if cta_fit is None:
                 return None
             cta_h = _pill_size(cta_fit)[1] + round(0.45 * cta_fit.size)
+        if region.height - cta_h < rules.headline_min:
+            return None
         headline = fit_text(
             message,
             locale,
@@ -187,7 +190,8 @@ def plan_layout(
         for corner in corners:
             logo = clear = None
             if corner and logo_aspect:
-                lw = rules.logo_width
+                # a wide lockup (wordmark) at the same width reads too small: give it more
+                lw = rules.logo_width if logo_aspect <= 2.5 else rules.logo_max_width
                 lh = max(1, round(lw / logo_aspect))
                 if lh > lw:  # tall marks: cap by height so they don't dominate
                     lh, lw = lw, max(1, round(lw * logo_aspect))
@@ -210,7 +214,7 @@ def plan_layout(
                 - (2.0 * stats.busyness(logo) if logo else 0.0)
                 + (0.15 if side == "top" else 0.0)
             )
-            layout = Layout(block, logo, corner, subject, safe)
+            layout = Layout(block, logo, corner, subject, safe, score)
             if best is None or score > best[0]:
                 best = (score, layout)
     return best[1] if best else None

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from ..brief import Brand
+from ..compliance.legibility import relative_luminance
 from .io import has_transparency, load_image, resolve_asset
 from .render import LogoPair
 
@@ -20,12 +22,18 @@ def _trim(img: Image.Image) -> Image.Image:
     return img
 
 
-def _white(img: Image.Image) -> Image.Image:
-    """A solid white version of a transparent mark (its silhouette), for dark backgrounds."""
-    alpha = img.getchannel("A")
-    out = Image.new("RGBA", img.size, (255, 255, 255, 0))
-    out.putalpha(alpha)
-    return out
+def _on_dark(img: Image.Image) -> Image.Image:
+    """The mark for dark backgrounds: its dark ink turned white, its colours kept.
+
+    A plain white silhouette would merge a two-colour mark into one blob; designers reverse
+    the dark parts only.
+    """
+    rgba = np.asarray(img.convert("RGBA")).copy()
+    lum = relative_luminance(rgba[..., :3])
+    # 0 for dark ink, 1 for light/colourful parts; a soft ramp keeps anti-aliased edges clean
+    keep = np.clip((lum - 0.08) / 0.12, 0.0, 1.0)[..., None]
+    rgba[..., :3] = (rgba[..., :3] * keep + 255.0 * (1.0 - keep)).astype(np.uint8)
+    return Image.fromarray(rgba)
 
 
 def load_logo(brand: Brand, assets_dir: Path | None, max_pixels: int) -> LogoPair | None:
@@ -41,7 +49,7 @@ def load_logo(brand: Brand, assets_dir: Path | None, max_pixels: int) -> LogoPai
             ).convert("RGBA")
         )
     elif has_transparency(light):
-        dark = _white(light)
+        dark = _on_dark(light)
     else:
         dark = light  # an opaque lockup carries its own background
     return LogoPair(on_light=light, on_dark=dark, name=brand.logo)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -25,7 +26,8 @@ from .typography import FittedText, draw_text
 RGB = tuple[int, int, int]
 WHITE: RGB = (255, 255, 255)
 INK: RGB = (20, 20, 24)  # near-black: softer than pure black on photographs
-SCRIM_LEVELS = (0.55, 0.65, 0.75)  # DESIGN-GUIDE: transparent to 55–75 % dark or light
+SCRIM_LEVELS = (0.55, 0.65, 0.75)
+MIN_NON_TEXT_CONTRAST = 3.0  # DESIGN-GUIDE: transparent to 55–75 % dark or light
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,15 @@ def _pill(w: int, h: int, colour: RGB) -> Image.Image:
     return pill
 
 
+def _pill_colour(candidates: Sequence[RGB], behind: RGB) -> RGB:
+    """The first brand colour that stands out from what is behind the button (WCAG 1.4.11
+    non-text contrast, 3:1); else the one that stands out most."""
+    for colour in candidates:
+        if _ratio(colour, behind) >= MIN_NON_TEXT_CONTRAST:
+            return colour
+    return max(candidates, key=lambda c: _ratio(c, behind))
+
+
 def _cta_colours(accent: RGB) -> tuple[RGB, RGB]:
     """Pill in the accent colour with a label that passes; darken/lighten the pill if needed."""
     pill = accent
@@ -183,6 +194,7 @@ def render_creative(
     *,
     accent: RGB,
     brand_primary: RGB | None,
+    palette: Sequence[RGB] = (),
     logo: LogoPair | None,
 ) -> Rendered:
     """Draw the layout over a copy of bg; every contrast is measured on the composed pixels."""
@@ -211,7 +223,10 @@ def render_creative(
     cta_colours = None
     image = Image.fromarray(canvas)
     if block.cta is not None and block.cta_box is not None:
-        pill_rgb, label_rgb = _cta_colours(accent)
+        pb = block.cta_box
+        behind = tuple(int(v) for v in canvas[pb.y0 : pb.y1, pb.x0 : pb.x1].reshape(-1, 3).mean(0))
+        choices = [accent, *palette, *([brand_primary] if brand_primary else []), INK, WHITE]
+        pill_rgb, label_rgb = _cta_colours(_pill_colour(choices, behind))  # type: ignore[arg-type]
         cta_colours = (pill_rgb, label_rgb)
         pb = block.cta_box
         image.paste(

@@ -16,6 +16,7 @@ class LayoutRules:
     cta_ratio: float  # CTA type size / headline size (35–45 %)
     logo_width: int  # px, 12–20 % of the shorter side
     logo_min_width: int
+    logo_max_width: int
     gap: int  # px kept between text/logo and the subject
     max_text_area: float  # share of the canvas text may cover
 
@@ -31,6 +32,7 @@ def rules_for(fmt: Format) -> LayoutRules:
         cta_ratio=0.42,
         logo_width=round(0.16 * short),
         logo_min_width=round(0.12 * short),
+        logo_max_width=round(0.20 * short),
         gap=round(0.025 * short),
         max_text_area=0.25,
     )
