@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
 from .formats import Format
 from .imaging.crop import FitResult, fit_to_format
 from .imaging.geometry import Box
@@ -14,11 +20,9 @@ from .sources import Source
 # Padding around the subject (fraction of its size per side) tried in turn: the subject is shown
 # smaller until the headline fits beside it; the background is extended where the source ends.
 ZOOMS = (0.0, 0.3, 0.7, 1.2)
+SEARCH_SCALE = 4  # framings are compared on quarter-size copies; only the winner is made full size
 
-
-def _padded(subject: Box, pad: float, w: int, h: int) -> Box:
-    dx, dy = round(subject.width * pad), round(subject.height * pad)
-    return Box(subject.x0 - dx, subject.y0 - dy, subject.x1 + dx, subject.y1 + dy).clamp(w, h)
+Key = tuple[float, tuple[float, float]]
 
 
 def anchors(fmt: Format) -> list[tuple[float, float]]:
@@ -31,51 +35,100 @@ def anchors(fmt: Format) -> list[tuple[float, float]]:
     return [(0.5, 0.5), (0.5, 0.62), (0.5, 0.38), (0.64, 0.5), (0.36, 0.5)]
 
 
-FitKey = tuple[float, tuple[float, float]]
-FitCache = dict[FitKey, tuple[FitResult, BackgroundStats, Box]]
+def _padded(subject: Box, pad: float, w: int, h: int) -> Box:
+    dx, dy = round(subject.width * pad), round(subject.height * pad)
+    return Box(subject.x0 - dx, subject.y0 - dy, subject.x1 + dx, subject.y1 + dy).clamp(w, h)
 
 
-def _fit(
-    source: Source, fmt: Format, key: FitKey, cache: FitCache
-) -> tuple[FitResult, BackgroundStats, Box]:
-    if key not in cache:
+@dataclass
+class FitCache:
+    """Fits of one source to one format, shared by every locale of that product × format."""
+
+    source: Source
+    fmt: Format
+    small_rgb: NDArray[np.uint8] | None = None
+    small: dict[Key, tuple[BackgroundStats, Box]] = field(default_factory=dict)
+    full: dict[Key, tuple[FitResult, BackgroundStats, Box]] = field(default_factory=dict)
+
+    def _fit(
+        self, rgb: NDArray[np.uint8], subject: Box, key: Key, width: int, height: int
+    ) -> tuple[FitResult, Box]:
         pad, anchor = key
-        h, w = source.rgb.shape[:2]
-        box = _padded(source.subject, pad, w, h)
-        fit = fit_to_format(source.rgb, box, fmt.width, fmt.height, anchor=anchor)
+        h, w = rgb.shape[:2]
+        box = _padded(subject, pad, w, h)
+        fit = fit_to_format(rgb, box, width, height, anchor=anchor)
         # map the true subject through the same uniform scale + offset as the padded box
         s, o = fit.scale, fit.subject_box
-        subject = Box(
-            round(o.x0 + (source.subject.x0 - box.x0) * s),
-            round(o.y0 + (source.subject.y0 - box.y0) * s),
-            round(o.x1 - (box.x1 - source.subject.x1) * s),
-            round(o.y1 - (box.y1 - source.subject.y1) * s),
-        ).clamp(fmt.width, fmt.height)
-        cache[key] = (fit, BackgroundStats(fit.image), subject)
-    return cache[key]
+        true = Box(
+            round(o.x0 + (subject.x0 - box.x0) * s),
+            round(o.y0 + (subject.y0 - box.y0) * s),
+            round(o.x1 - (box.x1 - subject.x1) * s),
+            round(o.y1 - (box.y1 - subject.y1) * s),
+        ).clamp(width, height)
+        return fit, true
+
+    def preview(self, key: Key) -> tuple[BackgroundStats, Box]:
+        """Statistics and subject box of a framing, from a quarter-size fit (full-size coords)."""
+        if key not in self.small:
+            k = SEARCH_SCALE
+            if self.small_rgb is None:
+                h, w = self.source.rgb.shape[:2]
+                self.small_rgb = np.asarray(
+                    cv2.resize(
+                        self.source.rgb,
+                        (max(1, w // k), max(1, h // k)),
+                        interpolation=cv2.INTER_AREA,
+                    )
+                )
+            sx = self.small_rgb.shape[1] / self.source.rgb.shape[1]
+            sy = self.small_rgb.shape[0] / self.source.rgb.shape[0]
+            subject = self.source.subject.scale(sx, sy)
+            fit, box = self._fit(
+                self.small_rgb, subject, key, self.fmt.width // k, self.fmt.height // k
+            )
+            fx, fy = self.fmt.width / fit.image.shape[1], self.fmt.height / fit.image.shape[0]
+            stats = BackgroundStats(fit.image, scale=fx, reduced=True)
+            self.small[key] = (stats, box.scale(fx, fy).clamp(self.fmt.width, self.fmt.height))
+        return self.small[key]
+
+    def final(self, key: Key) -> tuple[FitResult, BackgroundStats, Box]:
+        if key not in self.full:
+            fit, box = self._fit(
+                self.source.rgb, self.source.subject, key, self.fmt.width, self.fmt.height
+            )
+            self.full[key] = (fit, BackgroundStats(fit.image), box)
+        return self.full[key]
 
 
 def find_layout(
-    source: Source, fmt: Format, spec: CreativeSpec, logo: LogoPair | None, cache: FitCache
+    cache: FitCache, spec: CreativeSpec, logo: LogoPair | None
 ) -> tuple[FitResult, Layout, list[str]] | None:
     """The tightest framing of the subject at which headline, CTA and logo all fit.
 
-    At each zoom level every subject position is tried and the best-scoring layout wins; a
-    wider framing is only used when no position at the tighter one leaves room for the text.
+    At each zoom level every subject position is scored on a quarter-size preview; the best is
+    then made full size and laid out exactly (falling back to the next if rounding spoils it).
+    A wider framing is only used when no position at the tighter one leaves room for the text.
     """
+    fmt = cache.fmt
     aspects: list[float | None] = [logo.on_light.width / logo.on_light.height] if logo else []
     aspects.append(None)  # last resort: without the logo (reported as a finding)
+
+    def layout_for(stats: BackgroundStats, subject: Box, aspect: float | None) -> Layout | None:
+        return plan_layout(
+            stats, fmt, subject, spec.message, spec.call_to_action, spec.locale, aspect
+        )
+
     for aspect in aspects:
         for pad in ZOOMS:
-            best: tuple[FitResult, Layout] | None = None
+            ranked: list[tuple[float, Key]] = []
             for anchor in anchors(fmt):
-                fit, stats, subject = _fit(source, fmt, (pad, anchor), cache)
-                layout = plan_layout(
-                    stats, fmt, subject, spec.message, spec.call_to_action, spec.locale, aspect
-                )
-                if layout is not None and (best is None or layout.score > best[1].score):
-                    best = (fit, layout)
-            if best is not None:
-                notes = [f"subject framed {round(pad * 100)}% wider to make room for the text"]
-                return best[0], best[1], notes if pad else []
+                preview = layout_for(*cache.preview((pad, anchor)), aspect)
+                if preview is not None:
+                    ranked.append((preview.score, (pad, anchor)))
+            for _, key in sorted(ranked, reverse=True):
+                fit, stats, subject = cache.final(key)
+                layout = layout_for(stats, subject, aspect)
+                if layout is not None:
+                    notes = [f"subject framed {round(pad * 100)}% wider to make room for the text"]
+                    return fit, layout, notes if pad else []
     return None

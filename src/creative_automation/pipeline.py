@@ -53,7 +53,7 @@ def check_fonts(brief: Brief) -> None:
         raise FontCoverageError("\n".join(problems))
 
 
-def _render_group(
+def render_group(
     brief: Brief,
     source: Source,
     fmt: Format,
@@ -69,11 +69,11 @@ def _render_group(
     )
     primary = hex_to_rgb(palette[0]) if palette else None
     ext = "jpg" if settings.output_format == "jpeg" else "png"
-    fits: FitCache = {}
+    fits = FitCache(source, fmt)
     records = []
     for spec in specs:
         t0 = time.perf_counter()
-        found = find_layout(source, fmt, spec, logo, fits)
+        found = find_layout(fits, spec, logo)
         findings: list[Finding] = list(prohibited_word_findings(spec, brief))
         base = dict(
             product_id=spec.product.id,
@@ -209,7 +209,7 @@ def run_campaign(
         with ThreadPoolExecutor(max_workers=settings.workers) as pool:
             futures = [
                 pool.submit(
-                    _render_group,
+                    render_group,
                     brief,
                     sources[pid],
                     specs[0].format,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw
@@ -20,7 +22,6 @@ from ..compliance.legibility import (
 )
 from .geometry import Box
 from .layout import Layout, TextBlock
-from .stats import BackgroundStats
 from .typography import FittedText, draw_text
 
 RGB = tuple[int, int, int]
@@ -80,81 +81,138 @@ def _clip(mask: NDArray[np.float32], area: Box, w: int, h: int) -> tuple[NDArray
     return mask[c.y0 - area.y0 : c.y1 - area.y0, c.x0 - area.x0 : c.x1 - area.x0], c
 
 
+def _mix(canvas: NDArray[np.uint8], box: Box, weight: NDArray[np.float32], colour: RGB) -> None:
+    """Mix colour into canvas[box] by a weight that varies along one axis (H×1 or 1×W) or not
+    at all (1×1): 8.8 fixed point, in place; a scrim never needs a full per-pixel map."""
+    region = canvas[box.y0 : box.y1, box.x0 : box.x1]
+    if weight.shape[1] == 1:
+        # along rows: one SIMD weighted sum per row beats any full-size temporary
+        plate = np.empty_like(region[0])
+        plate[:] = colour
+        rows = weight[:, 0] if weight.shape[0] > 1 else np.repeat(weight[0, 0], region.shape[0])
+        for y, a in enumerate(rows.tolist()):
+            cv2.addWeighted(region[y], 1.0 - a, plate, a, 0.0, dst=region[y])
+        return
+    w = np.round(np.asarray(weight, np.float32) * 256).astype(np.uint16)[..., None]
+    mixed = region.astype(np.uint16) * (256 - w) + np.array(colour, np.uint16) * w
+    canvas[box.y0 : box.y1, box.x0 : box.x1] = (mixed >> 8).astype(np.uint8)
+
+
 def _blend(canvas: NDArray[np.uint8], box: Box, alpha: NDArray[np.float32], colour: RGB) -> None:
-    region = canvas[box.y0 : box.y1, box.x0 : box.x1].astype(np.float32)
-    a = alpha[..., None]
-    region = region * (1.0 - a) + np.array(colour, np.float32) * a
-    canvas[box.y0 : box.y1, box.x0 : box.x1] = np.clip(region + 0.5, 0, 255).astype(np.uint8)
+    """Mix colour into canvas[box] with per-pixel alpha (glyph coverage; OpenCV's SIMD blend)."""
+    region = canvas[box.y0 : box.y1, box.x0 : box.x1]
+    a = np.ascontiguousarray(alpha, dtype=np.float32)
+    plate = np.empty_like(region)
+    plate[:] = colour
+    canvas[box.y0 : box.y1, box.x0 : box.x1] = cv2.blendLinear(
+        np.ascontiguousarray(region), plate, 1.0 - a, a
+    )
 
 
-def _scrim_alpha(block: TextBlock, w: int, h: int, level: float) -> tuple[Box, NDArray[np.float32]]:
-    """A gradient from the canvas edge on the text's side: full over the text, soft beyond."""
-    b = block.box
-    pad = round(0.35 * block.headline.size)
-    feather = max(8, round(0.8 * block.headline.size))
-    if block.side in ("top", "bottom"):
-        far = b.y1 + pad if block.side == "top" else h - (b.y0 - pad)
-        length = min(h, far + feather)
+@dataclass(frozen=True)
+class Treatment:
+    """What goes behind the text: nothing, an edge scrim, or a panel (colour at some opacity)."""
+
+    kind: str  # "none" | "scrim" | "panel"
+    level: float
+    colour: RGB
+
+    def box(self, block: TextBlock, w: int, h: int) -> Box | None:
+        """The area the treatment covers."""
+        if self.kind == "panel":
+            return block.box.expand(round(0.4 * block.headline.size)).clamp(w, h)
+        if self.kind == "scrim":
+            return self._scrim(block, w, h)[0]
+        return None
+
+    def _scrim(self, block: TextBlock, w: int, h: int) -> tuple[Box, NDArray[np.float32], int]:
+        """A gradient from the canvas edge on the text's side: full over the text, soft beyond.
+
+        Returns its box, the 1-D opacity profile across the edge, and the axis it varies on.
+        """
+        b = block.box
+        pad = round(0.35 * block.headline.size)
+        feather = max(8, round(0.8 * block.headline.size))
+        vertical = block.side in ("top", "bottom")
+        size = h if vertical else w
+        near = block.side in ("top", "left")
+        far = (
+            (b.y1 if vertical else b.x1) + pad
+            if near
+            else size - ((b.y0 if vertical else b.x0) - pad)
+        )
+        length = min(size, far + feather)
         ramp = np.clip((length - np.arange(length, dtype=np.float32)) / feather, 0.0, 1.0)
-        ramp = level * (0.5 - 0.5 * np.cos(np.pi * ramp))  # smooth shoulder, no visible edge
-        prof = ramp if block.side == "top" else ramp[::-1]
-        box = Box(0, 0, w, length) if block.side == "top" else Box(0, h - length, w, h)
-        return box, np.repeat(prof[:, None], w, axis=1)
-    far = b.x1 + pad if block.side == "left" else w - (b.x0 - pad)
-    length = min(w, far + feather)
-    ramp = np.clip((length - np.arange(length, dtype=np.float32)) / feather, 0.0, 1.0)
-    ramp = level * (0.5 - 0.5 * np.cos(np.pi * ramp))
-    prof = ramp if block.side == "left" else ramp[::-1]
-    box = Box(0, 0, length, h) if block.side == "left" else Box(w - length, 0, w, h)
-    return box, np.repeat(prof[None, :], h, axis=0)
+        prof = self.level * (0.5 - 0.5 * np.cos(np.pi * ramp))  # smooth shoulder, no edge
+        prof = prof if near else prof[::-1]
+        start = 0 if near else size - length
+        box = Box(0, start, w, start + length) if vertical else Box(start, 0, start + length, h)
+        return box, prof.astype(np.float32), 0 if vertical else 1
+
+    def alpha(
+        self, block: TextBlock, w: int, h: int, region: Box
+    ) -> tuple[Box, NDArray[np.float32]] | None:
+        """The treatment's opacity over the part of region it covers (None: it covers none),
+        as an H×1, 1×W or 1×1 array (it varies along one axis at most)."""
+        box = self.box(block, w, h)
+        inter = box.intersection(region) if box else None
+        if inter is None:
+            return None
+        if self.kind == "panel":
+            return inter, np.full((1, 1), self.level, np.float32)
+        sbox, prof, axis = self._scrim(block, w, h)
+        if axis == 0:
+            return inter, prof[inter.y0 - sbox.y0 : inter.y1 - sbox.y0, None]
+        return inter, prof[None, inter.x0 - sbox.x0 : inter.x1 - sbox.x0]
+
+    @property
+    def label(self) -> str:
+        return "none" if self.kind == "none" else f"{self.kind}-{self.level:.2f}"
 
 
 def _with_treatment(
-    bg: NDArray[np.uint8], region: Box, treatment: tuple[str, float, RGB], block: TextBlock
+    bg: NDArray[np.uint8], region: Box, treatment: Treatment, block: TextBlock
 ) -> NDArray[np.uint8]:
-    """The pixels of region after a scrim or panel (not yet the text)."""
+    """The pixels of region after the treatment (not yet the text)."""
     h, w = bg.shape[:2]
-    kind, level, colour = treatment
     out = bg[region.y0 : region.y1, region.x0 : region.x1].copy()
-    if kind == "none":
-        return out
-    if kind == "scrim":
-        sbox, alpha = _scrim_alpha(block, w, h, level)
-    else:  # panel: a solid plate behind the whole block
-        sbox = block.box.expand(round(0.4 * block.headline.size)).clamp(w, h)
-        alpha = np.full((sbox.height, sbox.width), level, np.float32)
-    inter = sbox.intersection(region)
-    if inter is not None:
-        a = alpha[inter.y0 - sbox.y0 : inter.y1 - sbox.y0, inter.x0 - sbox.x0 : inter.x1 - sbox.x0]
-        _blend(out, inter.shift(-region.x0, -region.y0), a, colour)
+    covered = treatment.alpha(block, w, h, region)
+    if covered is not None:
+        inter, a = covered
+        _mix(out, inter.shift(-region.x0, -region.y0), a, treatment.colour)
     return out
 
 
 def _choose_treatment(
     bg: NDArray[np.uint8], block: TextBlock, mask: NDArray[np.float32], area: Box, brand: RGB | None
-) -> tuple[RGB, tuple[str, float, RGB], float]:
-    """The least intrusive colour + treatment that reaches the contrast target (guide order)."""
-    ink = mask > 0.25
-    options: list[tuple[RGB, tuple[str, float, RGB]]] = [
-        (WHITE, ("none", 0.0, INK)),
-        (INK, ("none", 0.0, WHITE)),
+) -> tuple[RGB, Treatment]:
+    """The least intrusive colour + treatment that reaches the contrast target (guide order):
+    white or near-black alone, then a dark or light edge scrim at 55/65/75 %, then a panel in
+    the brand colour, then a near-opaque black box."""
+    # the pixels behind and just around the glyphs, dilated once for every option
+    ink = cv2.dilate((mask > 0.25).astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    options: list[tuple[RGB, Treatment]] = [
+        (WHITE, Treatment("none", 0.0, INK)),
+        (INK, Treatment("none", 0.0, WHITE)),
     ]
     for level in SCRIM_LEVELS:
-        options += [(WHITE, ("scrim", level, (0, 0, 0))), (INK, ("scrim", level, WHITE))]
+        options += [
+            (WHITE, Treatment("scrim", level, (0, 0, 0))),
+            (INK, Treatment("scrim", level, WHITE)),
+        ]
     if brand is not None:
-        best_on_brand = WHITE if _ratio(WHITE, brand) >= _ratio(INK, brand) else INK
-        options.append((best_on_brand, ("panel", 1.0, brand)))
-    options.append((WHITE, ("panel", 0.9, (0, 0, 0))))  # the hard box: last resort
-    best: tuple[float, RGB, tuple[str, float, RGB]] | None = None
+        on_brand = WHITE if _ratio(WHITE, brand) >= _ratio(INK, brand) else INK
+        options.append((on_brand, Treatment("panel", 1.0, brand)))
+    options.append((WHITE, Treatment("panel", 0.9, (0, 0, 0))))
+    best: tuple[float, RGB, Treatment] | None = None
     for colour, treatment in options:
-        behind = _with_treatment(bg, area, treatment, block)
-        value = text_contrast(behind, ink, colour)
+        value = text_contrast(_with_treatment(bg, area, treatment, block), ink, colour, halo=0)
         if value >= MIN_CONTRAST:
-            return colour, treatment, value
+            return colour, treatment
         if best is None or value > best[0]:
             best = (value, colour, treatment)
     assert best is not None
-    return best[1], best[2], best[0]
+    return best[1], best[2]
 
 
 @lru_cache(maxsize=64)
@@ -203,49 +261,39 @@ def render_creative(
     pad = round(0.3 * block.headline.size)
     mask, area = _ink_mask(block.headline, block.headline_box, pad)
     mask, area = _clip(mask, area, w, h)
-    colour, treatment, _ = _choose_treatment(bg, block, mask, area, brand_primary)
+    colour, treatment = _choose_treatment(bg, block, mask, area, brand_primary)
     canvas = bg.copy()
     corrections: list[str] = []
-    kind, level, tcolour = treatment
-    if kind == "scrim":
-        sbox, alpha = _scrim_alpha(block, w, h, level)
-        _blend(canvas, sbox, alpha, tcolour)
-        corrections.append(f"gradient scrim {round(level * 100)}% added for text contrast")
-    elif kind == "panel":
-        pbox = block.box.expand(round(0.4 * block.headline.size)).clamp(w, h)
-        _blend(canvas, pbox, np.full((pbox.height, pbox.width), level, np.float32), tcolour)
-        corrections.append("solid panel added behind the text for contrast")
+    covered = treatment.alpha(block, w, h, Box(0, 0, w, h))
+    if covered is not None:
+        _mix(canvas, covered[0], covered[1], treatment.colour)
+        what = "gradient scrim" if treatment.kind == "scrim" else "solid panel"
+        corrections.append(f"{what} at {round(treatment.level * 100)}% added for text contrast")
     # measured again on the composed pixels, exactly where the glyphs land
     measured = text_contrast(canvas[area.y0 : area.y1, area.x0 : area.x1], mask > 0.25, colour)
     _blend(canvas, area, mask, colour)
     findings = [contrast_finding(measured, large_text=False, where="headline")]
 
     cta_colours = None
-    image = Image.fromarray(canvas)
     if block.cta is not None and block.cta_box is not None:
         pb = block.cta_box
-        behind = tuple(int(v) for v in canvas[pb.y0 : pb.y1, pb.x0 : pb.x1].reshape(-1, 3).mean(0))
+        behind = canvas[pb.y0 : pb.y1, pb.x0 : pb.x1].reshape(-1, 3).mean(0)
         choices = [accent, *palette, *([brand_primary] if brand_primary else []), INK, WHITE]
-        pill_rgb, label_rgb = _cta_colours(_pill_colour(choices, behind))  # type: ignore[arg-type]
+        pill_rgb, label_rgb = _cta_colours(_pill_colour(choices, _rgb(behind)))
         cta_colours = (pill_rgb, label_rgb)
-        pb = block.cta_box
-        image.paste(
-            _pill(pb.width, pb.height, pill_rgb),
-            (pb.x0, pb.y0),
-            _pill(pb.width, pb.height, pill_rgb),
+        pill = _pill(pb.width, pb.height, pill_rgb)
+        label_box = Box(0, 0, block.cta.width, block.cta.height).shift(
+            (pb.width - block.cta.width) // 2, (pb.height - block.cta.height) // 2
         )
-        label_box = Box(
-            pb.x0 + (pb.width - block.cta.width) // 2,
-            pb.y0 + (pb.height - block.cta.height) // 2,
-            pb.x0 + (pb.width - block.cta.width) // 2 + block.cta.width,
-            pb.y0 + (pb.height - block.cta.height) // 2 + block.cta.height,
-        )
-        draw_text(image, block.cta, label_box, fill=label_rgb, align="start")
+        with _patch(canvas, pb) as patch:  # draw on the button's own pixels only
+            patch.paste(pill, (0, 0), pill)
+            draw_text(patch, block.cta, label_box, fill=label_rgb, align="start")
+        ratio = _ratio(label_rgb, pill_rgb)
         findings.append(
             Finding(
                 check="contrast_cta",
-                status="pass" if _ratio(label_rgb, pill_rgb) >= MIN_CONTRAST else "fail",
-                value=round(_ratio(label_rgb, pill_rgb), 2),
+                status="pass" if ratio >= MIN_CONTRAST else "fail",
+                value=round(ratio, 2),
                 threshold=MIN_CONTRAST,
                 detail="CTA label against its button colour",
             )
@@ -254,17 +302,22 @@ def render_creative(
     variant = None
     if logo is not None and layout.logo_box is not None:
         lb = layout.logo_box
-        behind = BackgroundStats(np.asarray(image)[lb.y0 : lb.y1, lb.x0 : lb.x1], scale=1)
-        dark_bg = behind.luminance(Box(0, 0, lb.width, lb.height)) < 0.35
+        dark_bg = float(relative_luminance(canvas[lb.y0 : lb.y1, lb.x0 : lb.x1]).mean()) < 0.35
         variant = "on_dark" if dark_bg else "on_light"
         mark = logo.at(lb.width, lb.height, dark_background=dark_bg)
-        image.paste(mark, (lb.x0, lb.y0), mark)
-    return Rendered(
-        np.asarray(image),
-        colour,
-        f"{kind}-{level:.2f}" if kind != "none" else "none",
-        cta_colours,
-        variant,
-        findings,
-        corrections,
-    )
+        with _patch(canvas, lb) as patch:
+            patch.paste(mark, (0, 0), mark)
+    return Rendered(canvas, colour, treatment.label, cta_colours, variant, findings, corrections)
+
+
+def _rgb(values: NDArray[np.floating]) -> RGB:
+    return (int(values[0]), int(values[1]), int(values[2]))
+
+
+@contextmanager
+def _patch(canvas: NDArray[np.uint8], box: Box) -> Iterator[Image.Image]:
+    """A Pillow image of canvas[box], written back on exit: Pillow draws where it is good
+    (anti-aliased shapes, shaped text) without converting the whole canvas."""
+    patch = Image.fromarray(np.ascontiguousarray(canvas[box.y0 : box.y1, box.x0 : box.x1]))
+    yield patch
+    canvas[box.y0 : box.y1, box.x0 : box.x1] = np.asarray(patch)

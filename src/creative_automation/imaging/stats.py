@@ -17,15 +17,24 @@ class BackgroundStats:
     make each query four lookups, and analysing at 1/4 scale keeps the set-up to ~2 ms at 1080p.
     """
 
-    def __init__(self, rgb: NDArray[np.uint8], scale: int = 4) -> None:
-        self.height, self.width = rgb.shape[:2]
+    def __init__(self, rgb: NDArray[np.uint8], scale: float = 4, *, reduced: bool = False) -> None:
+        """Statistics of rgb analysed at 1/scale. With reduced=True, rgb already is the 1/scale
+        copy of a larger canvas (layout search works on such copies); boxes stay in the
+        larger canvas's pixels either way."""
         self.scale = scale
-        small = cv2.resize(
-            rgb,
-            (max(1, self.width // scale), max(1, self.height // scale)),
-            interpolation=cv2.INTER_AREA,
-        )
-        small = np.asarray(small, dtype=np.uint8)
+        if reduced:
+            small = np.asarray(rgb, dtype=np.uint8)
+            self.height, self.width = round(rgb.shape[0] * scale), round(rgb.shape[1] * scale)
+        else:
+            self.height, self.width = rgb.shape[:2]
+            small = np.asarray(
+                cv2.resize(
+                    rgb,
+                    (max(1, round(self.width / scale)), max(1, round(self.height / scale))),
+                    interpolation=cv2.INTER_AREA,
+                ),
+                dtype=np.uint8,
+            )
         grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
         gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)
         gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)
@@ -36,9 +45,9 @@ class BackgroundStats:
 
     def _mean(self, integral: NDArray[np.float64], box: Box) -> float:
         s = self.scale
-        x0, y0 = max(0, box.x0 // s), max(0, box.y0 // s)
-        x1 = min(integral.shape[1] - 1, max(x0 + 1, box.x1 // s))
-        y1 = min(integral.shape[0] - 1, max(y0 + 1, box.y1 // s))
+        x0, y0 = max(0, int(box.x0 / s)), max(0, int(box.y0 / s))
+        x1 = min(integral.shape[1] - 1, max(x0 + 1, int(box.x1 / s)))
+        y1 = min(integral.shape[0] - 1, max(y0 + 1, int(box.y1 / s)))
         total = integral[y1, x1] - integral[y0, x1] - integral[y1, x0] + integral[y0, x0]
         return float(total / max(1, (x1 - x0) * (y1 - y0)))
 
