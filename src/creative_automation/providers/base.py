@@ -1,0 +1,96 @@
+"""The image-provider interface: request and result types and the ImageProvider protocol."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal, Protocol, get_args
+
+from PIL import Image
+
+from creative_automation.imaging.geometry import Box
+
+PackageShape = Literal["can", "bottle", "box", "tube", "bar", "jar", "pouch"]
+PACKAGE_SHAPES: tuple[PackageShape, ...] = get_args(PackageShape)
+
+# Large enough for any social format at 2x, small enough that a typo cannot ask for gigapixels.
+MAX_SIDE = 8192
+_HEX = re.compile(r"#?(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+
+
+def parse_hex(colour: str) -> tuple[int, int, int]:
+    """Parse '#RGB' or '#RRGGBB' (the '#' optional, any case) into 8-bit RGB."""
+    if not _HEX.fullmatch(colour):
+        raise ValueError(f"{colour!r} is not a hex colour like '#1A2B3C'")
+    digits = colour.lstrip("#")
+    if len(digits) == 3:
+        digits = "".join(c * 2 for c in digits)
+    return (int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16))
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """Everything a provider needs to make one product hero image.
+
+    Invalid values (non-positive or huge sizes, malformed hex colours, an unknown shape) raise
+    ValueError at construction: they are programming errors, the brief was validated upstream.
+    """
+
+    product_id: str
+    product_name: str
+    description: str
+    prompt: str  # the full text prompt; real providers use it, procedural only reports it
+    palette: tuple[str, ...]  # brand hex colours; empty → the provider picks a tasteful default
+    width: int  # requested output size in px
+    height: int
+    seed: int
+    packshot: Image.Image | None = None  # RGBA cut-out of the product to stage in the scene
+    shape: PackageShape | None = None  # hint; None → inferred from name/description keywords
+
+    def __post_init__(self) -> None:
+        for side in (self.width, self.height):
+            if not 1 <= side <= MAX_SIDE:
+                raise ValueError(f"image size {self.width}x{self.height} outside 1..{MAX_SIDE}")
+        for colour in self.palette:
+            parse_hex(colour)
+        if self.shape is not None and self.shape not in PACKAGE_SHAPES:
+            raise ValueError(f"unknown package shape {self.shape!r}; known: {PACKAGE_SHAPES}")
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    """One generated image and an honest account of how it was made."""
+
+    image: Image.Image  # RGB, exactly width x height of the request
+    provider: str  # registry short name, e.g. "procedural"
+    model: str  # provider-specific model/version string
+    seed: int
+    cost_usd: float
+    latency_s: float
+    subject_box: Box | None  # the product in image pixels, if the provider knows it
+    prompt: str
+
+
+class ImageProvider(Protocol):
+    """A backend that turns a GenerationRequest into an image.
+
+    Implementations translate their own failures into ProviderUnavailable (transient: the
+    router retries or falls back) or ContentRejected (final) from creative_automation.errors.
+    """
+
+    name: str
+
+    async def generate(self, request: GenerationRequest) -> GenerationResult:
+        """Make one image for the request; never blocks the event loop."""
+        ...
+
+
+__all__ = [
+    "MAX_SIDE",
+    "PACKAGE_SHAPES",
+    "GenerationRequest",
+    "GenerationResult",
+    "ImageProvider",
+    "PackageShape",
+    "parse_hex",
+]
