@@ -64,22 +64,31 @@ def floor(src: Path) -> None:
     encode_image(out, "jpeg", quality=90)
 
 
-def creatives(
-    src: Path, brief: Brief, locales: list[str], logo: LogoPair | None, out: Path
-) -> None:
-    """The whole per-creative path for one product × 9:16 and the given locales."""
+def analyse(src: Path) -> Source:
+    """Per product, once for all its formats and locales: decode and find the subject."""
     rgb = to_rgb_array(load_image(src))
-    source = Source("sparkling-cold-brew", rgb, focal_box(rgb), "asset", asset="source.jpg")
+    return Source("sparkling-cold-brew", rgb, focal_box(rgb), "asset", asset="source.jpg")
+
+
+def group(
+    source: Source, brief: Brief, locales: list[str], logo: LogoPair | None, out: Path
+) -> None:
+    """Per product × format: crop/extend once; lay out, render, encode, write each locale."""
     specs = [
         s
         for s in make_plan(brief)
-        if s.product.id == "sparkling-cold-brew" and s.format == FMT and s.locale in locales
+        if s.product.id == source.product_id and s.format == FMT and s.locale in locales
     ]
     records = render_group(brief, source, FMT, specs, logo, Settings(workers=1), out)
     assert all(r.status == "ok" for r in records), [r.compliance for r in records]
 
 
-def median_ms(fn: Callable[[], None], runs: int, per: int = 1) -> float:
+def cold(src: Path, brief: Brief, locale: str, logo: LogoPair | None, out: Path) -> None:
+    """One creative with nothing shared: decode, subject, crop, layout, render, encode, write."""
+    group(analyse(src), brief, [locale], logo, out)
+
+
+def median_ms(fn: Callable[[], object], runs: int, per: int = 1) -> float:
     fn()  # warm caches (fonts, cascades) so the median is the steady state
     times = []
     for _ in range(runs):
@@ -105,22 +114,31 @@ def main() -> None:
         rows = {floor_name: median_ms(partial(floor, src), args.runs)}
         for locale in brief.locale_tags:
             rows[f"creative, cold, {locale}"] = median_ms(
-                partial(creatives, src, brief, [locale], logo, folder), args.runs
+                partial(cold, src, brief, locale, logo, folder), args.runs
             )
+        # In a campaign the source is analysed once per product (for all formats × locales) and
+        # each product × format background once for its locales (ARCHITECTURE.md perf model).
+        per_product = len(brief.formats) * len(brief.locale_tags)
         n = len(brief.locale_tags)
-        rows[f"creative in a campaign ({n} locales share a background)"] = median_ms(
-            partial(creatives, src, brief, brief.locale_tags, logo, folder), args.runs, per=n
+        source = analyse(src)
+        analysis = median_ms(partial(analyse, src), args.runs)
+        story = median_ms(partial(group, source, brief, brief.locale_tags, logo, folder), args.runs)
+        rows[f"  source analysis (decode + subject) / {per_product} creatives"] = (
+            analysis / per_product
         )
+        rows[f"  9:16 background + {n} locales, per creative"] = story / n
+        campaign = "creative in a campaign (sum of the two lines above)"
+        rows[campaign] = analysis / per_product + story / n
     base = rows[floor_name]
     print(f"{'1080×1920 JPEG q90 4:4:4, one thread':<58} {'ms':>8} {'× floor':>8}")
     for name, ms in rows.items():
         print(f"{name:<58} {ms:8.1f} {ms / base:8.2f}")
-    cold = statistics.median(v for k, v in rows.items() if k.startswith("creative, cold"))
-    shared = rows[f"creative in a campaign ({n} locales share a background)"]
+    single = statistics.median(v for k, v in rows.items() if k.startswith("creative, cold"))
+    shared = rows[campaign]
     ok = shared <= 2 * base
     print(
         f"\ntarget ≤ 2× floor: in a campaign {shared / base:.2f}× ({'PASS' if ok else 'OVER'}); "
-        f"cold single creative {cold / base:.2f}×"
+        f"cold single creative {single / base:.2f}×"
     )
     result = {
         "benchmark": "render",
@@ -131,7 +149,7 @@ def main() -> None:
         "rows": {k: round(v, 2) for k, v in rows.items()},
         "floor_ms": round(base, 2),
         "campaign_ratio": round(shared / base, 3),
-        "cold_ratio": round(cold / base, 3),
+        "cold_ratio": round(single / base, 3),
         "target_ratio": 2.0,
         "pass": ok,
     }

@@ -132,6 +132,11 @@ def test_layout_in_safe_zone_and_off_the_subject(
         assert safe.contains(lb) and not lb.intersects(subject)
         assert not lb.expand(lb.height // 2).intersects(text), "logo clear space overlaps the text"
         assert text.area <= 0.25 * fmt.width * fmt.height
+        minimum = (
+            round(0.04 * fmt.height) if fmt.ratio == "9:16" else round(0.05 * fmt.shorter_side)
+        )
+        assert c["headline_px"] >= minimum, "headline never below the minimum legible size"
+        assert 0.35 <= c["cta_px"] / c["headline_px"] <= 0.45, "CTA type is 35–45 % of the headline"
 
 
 def test_measured_contrast_on_output_pixels(

@@ -29,7 +29,7 @@ def anchors(fmt: Format) -> list[tuple[float, float]]:
     """Where the subject may sit: centred, or moved away from where the text would go."""
     ratio = fmt.width / fmt.height
     if ratio < 0.85:  # tall: headline above (or below) the subject
-        return [(0.5, 0.5), (0.5, 0.66), (0.5, 0.36)]
+        return [(0.5, 0.5), (0.5, 0.66)]  # the platform UI covers the bottom: text goes up
     if ratio > 1.2:  # wide: headline in a column beside the subject
         return [(0.5, 0.5), (0.68, 0.5), (0.32, 0.5)]
     return [(0.5, 0.5), (0.5, 0.62), (0.5, 0.38), (0.64, 0.5), (0.36, 0.5)]
@@ -49,6 +49,7 @@ class FitCache:
     small_rgb: NDArray[np.uint8] | None = None
     small: dict[Key, tuple[BackgroundStats, Box]] = field(default_factory=dict)
     full: dict[Key, tuple[FitResult, BackgroundStats, Box]] = field(default_factory=dict)
+    chosen: Key | None = None  # the framing the first locale settled on
 
     def _fit(
         self, rgb: NDArray[np.uint8], subject: Box, key: Key, width: int, height: int
@@ -118,6 +119,18 @@ def find_layout(
             stats, fmt, subject, spec.message, spec.call_to_action, spec.locale, aspect
         )
 
+    def framed(fit: FitResult, layout: Layout, pad: float) -> tuple[FitResult, Layout, list[str]]:
+        notes = [f"subject framed {round(pad * 100)}% wider to make room for the text"]
+        return fit, layout, notes if pad else []
+
+    # Every locale keeps the framing the first one settled on when its copy fits there: the
+    # product sits in the same place in all languages (and the search is paid once).
+    if cache.chosen is not None:
+        fit, stats, subject = cache.final(cache.chosen)
+        layout = layout_for(stats, subject, aspects[0])
+        if layout is not None:
+            return framed(fit, layout, cache.chosen[0])
+
     for aspect in aspects:
         for pad in ZOOMS:
             ranked: list[tuple[float, Key]] = []
@@ -129,6 +142,7 @@ def find_layout(
                 fit, stats, subject = cache.final(key)
                 layout = layout_for(stats, subject, aspect)
                 if layout is not None:
-                    notes = [f"subject framed {round(pad * 100)}% wider to make room for the text"]
-                    return fit, layout, notes if pad else []
+                    if aspect == aspects[0] and cache.chosen is None:
+                        cache.chosen = key
+                    return framed(fit, layout, pad)
     return None

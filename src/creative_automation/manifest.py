@@ -51,6 +51,8 @@ class CreativeRecord(BaseModel):
     text_color: str | None = None
     treatment: str | None = None
     logo_variant: str | None = None
+    headline_px: int | None = None  # font sizes chosen by measurement
+    cta_px: int | None = None
     render_ms: float = 0.0
 
 

@@ -165,6 +165,8 @@ def render_group(
                 text_color="#{:02X}{:02X}{:02X}".format(*rendered.text_color),
                 treatment=rendered.treatment,
                 logo_variant=rendered.logo_variant,
+                headline_px=block.headline.size,
+                cta_px=block.cta.size if block.cta else None,
                 render_ms=round((time.perf_counter() - t0) * 1000, 1),
             )
         )

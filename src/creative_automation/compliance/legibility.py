@@ -68,14 +68,18 @@ def text_contrast(
     mask = np.asarray(ink, dtype=np.uint8)
     if halo:
         mask = np.asarray(cv2.dilate(mask, np.ones((2 * halo + 1, 2 * halo + 1), np.uint8)))
-    sel = mask.astype(bool)
-    count = int(np.count_nonzero(sel))
-    if count == 0:
+    lum_bg = relative_luminance(background)[mask.astype(bool)]  # one lookup pass, then select
+    return worst_contrast(lum_bg, text_rgb, percentile)
+
+
+def worst_contrast(
+    lum: NDArray[np.float32], text_rgb: tuple[int, int, int], percentile: float = 5.0
+) -> float:
+    """Low-percentile contrast of a text colour against background luminances (inf if none)."""
+    if lum.size == 0:
         return float("inf")
-    lum_bg = relative_luminance(background)[sel]  # one table lookup pass, then select
-    lum_text = float(relative_luminance(np.array(text_rgb, dtype=np.float32)))
-    ratios = contrast_ratio(lum_bg, lum_text)
-    k = min(count - 1, int(count * percentile / 100.0))
+    ratios = contrast_ratio(lum, float(relative_luminance(np.array(text_rgb, np.float32))))
+    k = min(lum.size - 1, int(lum.size * percentile / 100.0))
     return float(np.partition(ratios, k)[k])
 
 

@@ -385,7 +385,7 @@ def draw_text(
     fitted: FittedText,
     box: Box,
     *,
-    fill: tuple[int, int, int] | tuple[int, int, int, int],
+    fill: int | tuple[int, int, int] | tuple[int, int, int, int],  # int: an "L" canvas
     align: Align = "start",
 ) -> list[Box]:
     """Draw the block at the top of box ('start' is left for LTR, right for RTL).
