@@ -261,3 +261,63 @@ def test_jpeg_output(tmp_path: Path, assets: Path) -> None:
         assert rec.path is not None and rec.path.endswith(".jpg")
         with Image.open(result.folder / rec.path) as im:
             assert im.format == "JPEG" and im.size == (1080, 1920) and im.info.get("icc_profile")
+
+
+@pytest.mark.parametrize("fmt", ["4:5", "1.91:1"])
+def test_formats_by_name_exact_and_laid_out(tmp_path: Path, assets: Path, fmt: str) -> None:
+    data = brief_data(
+        formats=[fmt],
+        locales={"en-US": {"message": "Fresh every morning", "call_to_action": "Order"}},
+    )
+    result = run(data, assets, tmp_path / "o")
+    spec = resolve_format(fmt)
+    for rec in result.manifest.creatives:
+        assert rec.status == "ok", rec.compliance
+        with Image.open(result.folder / str(rec.path)) as im:
+            assert im.size == (spec.width, spec.height)
+        assert rec.layout.text_box is not None and rec.layout.subject_box is not None
+        assert not Box(*rec.layout.text_box).intersects(Box(*rec.layout.subject_box))
+
+
+def test_every_promised_script_renders(tmp_path: Path, assets: Path) -> None:
+    locales = {
+        "ru-RU": {"message": "Свежая обжарка каждое утро", "call_to_action": "Заказать"},
+        "el-GR": {"message": "Φρέσκος καφές κάθε πρωί", "call_to_action": "Παραγγελία"},
+        "he-IL": {"message": "קפה טרי בכל בוקר", "call_to_action": "להזמנה"},
+        "hi-IN": {"message": "हर सुबह ताज़ी कॉफ़ी", "call_to_action": "अभी ऑर्डर करें"},
+        "zh-CN": {"message": "每天早上新鲜烘焙", "call_to_action": "立即订购"},
+        "ko-KR": {"message": "매일 아침 신선한 커피", "call_to_action": "지금 주문"},
+    }
+    data = brief_data(formats=["1:1"], locales=locales, products=brief_data()["products"][1:])
+    result = run(data, assets, tmp_path / "o")
+    fonts = {rec.locale: rec.fonts[0] for rec in result.manifest.creatives}
+    assert all(rec.status == "ok" for rec in result.manifest.creatives)
+    assert "Hebrew" in fonts["he-IL"] and "Devanagari" in fonts["hi-IN"]
+    assert "CJK" in fonts["zh-CN"] and "CJK" in fonts["ko-KR"]
+    assert fonts["ru-RU"].startswith("NotoSans-") and fonts["el-GR"].startswith("NotoSans-")
+    he = next(r for r in result.manifest.creatives if r.locale == "he-IL")
+    assert he.layout.headline_box is not None and he.layout.text_box is not None
+    assert he.layout.headline_box[2] == he.layout.text_box[2], "Hebrew is right-aligned"
+
+
+def test_exif_rotated_cmyk_and_alpha_assets(tmp_path: Path, assets: Path) -> None:
+    # a portrait photo stored landscape with EXIF orientation 6, and a CMYK JPEG
+    tall = photo(600, 900)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise on display
+    tall.rotate(90, expand=True).save(assets / "rotated.jpg", exif=exif.tobytes())
+    photo().convert("CMYK").save(assets / "cmyk.jpg")
+    data = brief_data(
+        formats=["1:1"],
+        locales={"en-US": {"message": "Hello", "call_to_action": "Go"}},
+        products=[
+            {"id": "rot", "name": "Rotated", "assets": ["rotated.jpg"]},
+            {"id": "cmyk", "name": "Cmyk", "assets": ["cmyk.jpg"]},
+        ],
+    )
+    result = run(data, assets, tmp_path / "o")
+    assert [r.source for r in result.manifest.creatives] == ["asset", "asset"]
+    cmyk = np.asarray(Image.open(result.folder / "cmyk/1x1/en-US.png"))
+    # the yellow object of the test photo keeps its colour through CMYK → RGB
+    yellow = (cmyk[..., 0] > 190) & (cmyk[..., 1] > 150) & (cmyk[..., 2] < 120)
+    assert yellow.sum() > 20000
