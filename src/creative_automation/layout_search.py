@@ -35,11 +35,6 @@ def anchors(fmt: Format) -> list[tuple[float, float]]:
     return [(0.5, 0.5), (0.5, 0.62), (0.5, 0.38), (0.64, 0.5), (0.36, 0.5)]
 
 
-def _padded(subject: Box, pad: float, w: int, h: int) -> Box:
-    dx, dy = round(subject.width * pad), round(subject.height * pad)
-    return Box(subject.x0 - dx, subject.y0 - dy, subject.x1 + dx, subject.y1 + dy).clamp(w, h)
-
-
 @dataclass
 class FitCache:
     """Fits of one source to one format, shared by every locale of that product × format."""
@@ -56,8 +51,12 @@ class FitCache:
     ) -> tuple[FitResult, Box]:
         pad, anchor = key
         h, w = rgb.shape[:2]
-        box = _padded(subject, pad, w, h)
-        fit = fit_to_format(rgb, box, width, height, anchor=anchor)
+        dx, dy = round(subject.width * pad), round(subject.height * pad)
+        wanted = Box(subject.x0 - dx, subject.y0 - dy, subject.x1 + dx, subject.y1 + dy)
+        box = wanted.clamp(w, h)
+        # beyond the source's edges the zoom-out is a scale cap: the backdrop is extended
+        cap = min(width / wanted.width, height / wanted.height) if pad else None
+        fit = fit_to_format(rgb, box, width, height, anchor=anchor, max_scale=cap)
         # map the true subject through the same uniform scale + offset as the padded box
         s, o = fit.scale, fit.subject_box
         true = Box(

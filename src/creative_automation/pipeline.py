@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import shutil
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -208,7 +209,7 @@ def run_campaign(
         records: list[CreativeRecord] = []
         done = 0
         say("render", 0, len(plan))
-        with ThreadPoolExecutor(max_workers=settings.workers) as pool:
+        with _executor(settings.workers, len(groups)) as pool:
             futures = [
                 pool.submit(
                     render_group,
@@ -255,6 +256,20 @@ def run_campaign(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return CampaignResult(manifest, final)
+
+
+def _executor(workers: int, tasks: int) -> Executor:
+    """Worker processes, one per core: rendering is CPU-bound and much of it holds the GIL.
+
+    The forkserver context starts workers from a clean process that has already imported the
+    pipeline (no fork of a threaded parent, no re-import per worker). One worker or one task
+    runs in this process.
+    """
+    if workers <= 1 or tasks <= 1:
+        return ThreadPoolExecutor(max_workers=1)
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["creative_automation.pipeline"])
+    return ProcessPoolExecutor(max_workers=min(workers, tasks), mp_context=ctx)
 
 
 def _swap_in(staging: Path, final: Path) -> None:

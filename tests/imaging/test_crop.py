@@ -264,3 +264,24 @@ def test_rejects_bad_input() -> None:
         fit_to_format(rgb, Box(0, 0, 10, 10), 0, 100)
     with pytest.raises(ValueError, match="uint8"):
         fit_to_format(rgb.astype(np.float32), Box(0, 0, 10, 10), 100, 100)
+
+
+def test_max_scale_zooms_out_with_backdrop() -> None:
+    """A scale cap shows the subject smaller than any crop would, extending the backdrop."""
+    rgb = np.full((1000, 1000, 3), 90, np.uint8)
+    rgb[200:800, 430:570] = (240, 200, 40)  # a tall narrow product
+    subject = Box(430, 200, 570, 800)
+    free = fit_to_format(rgb, subject, 1080, 1920)
+    capped = fit_to_format(rgb, subject, 1080, 1920, max_scale=1.2, anchor=(0.5, 0.66))
+    assert capped.image.shape == (1920, 1080, 3)
+    assert capped.method == "extend" and capped.scale == pytest.approx(1.2)
+    assert capped.subject_box.height < free.subject_box.height
+    assert capped.subject_box.height == pytest.approx(600 * 1.2, abs=2)
+    # the subject's centre lands at the anchor (66 % down) and it is not distorted
+    cy = (capped.subject_box.y0 + capped.subject_box.y1) / 2
+    assert cy == pytest.approx(0.66 * 1920, abs=3)
+    ratio = capped.subject_box.width / capped.subject_box.height
+    assert ratio == pytest.approx(140 / 600, rel=0.02)
+    yellow = (capped.image[..., 0] > 200) & (capped.image[..., 2] < 90)
+    ys, xs = np.nonzero(yellow)
+    assert ys.min() >= capped.subject_box.y0 - 2 and ys.max() <= capped.subject_box.y1 + 2

@@ -17,8 +17,8 @@ _BACKDROP_FACTOR = 8  # the backdrop is built at 1/8 resolution: it is blurred a
 # stretched edge would otherwise show as streaks; milder across it, to keep the colour gradient.
 _BLUR_ALONG = 0.10
 _BLUR_ACROSS = 0.04
-_FADE_FRAC = 0.04  # mirrored sharp edge fading into the backdrop, fraction of the shorter side
-_DARKEN = 0.85  # the backdrop is a little darker ...
+_FADE_FRAC = 0.08  # mirrored sharp edge fading into the backdrop, fraction of the shorter side
+_DARKEN = 0.92  # the backdrop is a little darker ...
 _DESATURATE = 0.3  # ... and greyer than the image, so the real pixels read as the picture
 # Both are one linear colour transform: darken x (mix of identity and channel mean).
 _TONE = (_DARKEN * ((1 - _DESATURATE) * np.eye(3) + _DESATURATE / 3 * np.ones((3, 3)))).astype(
@@ -73,6 +73,7 @@ def fit_to_format(
     *,
     margin_frac: float = 0.04,
     anchor: tuple[float, float] = (0.5, 0.5),
+    max_scale: float | None = None,
 ) -> FitResult:
     """Fit `rgb` to width by height keeping `subject` whole with a margin of margin_frac times the
     shorter output side (where the source has pixels beyond the subject to give).
@@ -87,6 +88,9 @@ def fit_to_format(
     `anchor` is where the subject's centre should land, as fractions of the output (layout asks
     for the subject low in a Story so the headline has the top of the safe band); the source's
     edges and the margin win over it.
+
+    `max_scale` caps the source→output scale: the subject is shown smaller than the format alone
+    would make it (layout zooms out to make room for text), and the backdrop extends around it.
     """
     if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.size == 0:
         raise ValueError(f"expected a non-empty HxWx3 uint8 array, got {rgb.dtype} {rgb.shape}")
@@ -107,6 +111,9 @@ def fit_to_format(
         min(float(h), subj.y1 + margin),
     )
     cx, cy = subj.center
+
+    if max_scale is not None and min(width / crop_w, height / crop_h) > max_scale:
+        return _shrunk(rgb, subj, width, height, max_scale, anchor)
 
     if need[2] - need[0] <= crop_w + 0.5 and need[3] - need[1] <= crop_h + 0.5:
         cw, ch = min(w, max(1, round(crop_w))), min(h, max(1, round(crop_h)))
@@ -142,6 +149,26 @@ def fit_to_format(
     # the strip goes where the subject's centre lands on the anchor, inside the canvas
     ox = min(max(0, round(anchor[0] * width - (cx - region.x0) * scale)), width - pw)
     oy = min(max(0, round(anchor[1] * height - (cy - region.y0) * scale)), height - ph)
+    sharp = _resize(rgb[region.y0 : region.y1, region.x0 : region.x1], pw, ph)
+    image = _extend(sharp, width, height, ox, oy)
+    box = _map_box(subj, region, scale, ox, oy, width, height)
+    return FitResult(image, box, "extend", scale, scale > UPSCALE_LIMIT)
+
+
+def _shrunk(
+    rgb: np.ndarray, subj: Box, width: int, height: int, scale: float, anchor: tuple[float, float]
+) -> FitResult:
+    """The source at `scale` (smaller than a crop would show it) with backdrop around it; on an
+    axis where even that overflows the canvas, the window is cropped around the subject."""
+    h, w = rgb.shape[:2]
+    cw, ch = min(w, math.floor(width / scale)), min(h, math.floor(height / scale))
+    cx, cy = subj.center
+    x0 = _place(subj.x0, subj.x1, cw, w, cx) if cw < w else 0
+    y0 = _place(subj.y0, subj.y1, ch, h, cy) if ch < h else 0
+    region = Box(x0, y0, x0 + cw, y0 + ch)
+    pw, ph = min(width, max(1, round(cw * scale))), min(height, max(1, round(ch * scale)))
+    ox = min(max(0, round(anchor[0] * width - (cx - x0) * scale)), width - pw)
+    oy = min(max(0, round(anchor[1] * height - (cy - y0) * scale)), height - ph)
     sharp = _resize(rgb[region.y0 : region.y1, region.x0 : region.x1], pw, ph)
     image = _extend(sharp, width, height, ox, oy)
     box = _map_box(subj, region, scale, ox, oy, width, height)
