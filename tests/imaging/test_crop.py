@@ -285,3 +285,4 @@ def test_max_scale_zooms_out_with_backdrop() -> None:
     yellow = (capped.image[..., 0] > 200) & (capped.image[..., 2] < 90)
     ys, xs = np.nonzero(yellow)
     assert ys.min() >= capped.subject_box.y0 - 2 and ys.max() <= capped.subject_box.y1 + 2
+    assert xs.min() >= capped.subject_box.x0 - 2 and xs.max() <= capped.subject_box.x1 + 2
