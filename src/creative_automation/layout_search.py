@@ -20,7 +20,7 @@ from .sources import Source
 # Padding around the subject (fraction of its size per side) tried in turn: the subject is shown
 # smaller until the headline fits beside it; the background is extended where the source ends.
 ZOOMS = (0.0, 0.3, 0.7, 1.2)
-SEARCH_SCALE = 4  # framings are compared on quarter-size copies; only the winner is made full size
+SEARCH_SCALE = 8  # framings are compared on eighth-size copies; only the winner is made full size
 
 Key = tuple[float, tuple[float, float]]
 

@@ -203,6 +203,9 @@ def plan_layout(
         ["top-left", "top-right", "bottom-left", "bottom-right"] if logo_aspect else [None]
     )
     fitted: dict[tuple[Box, Side], TextBlock | None] = {}
+    # a line at the minimum size, plus the smallest CTA button and its gap under it
+    min_height = round(rules.headline_min * (1.0 + (0.35 * 1.9 + 0.16 if cta else 0.0)))
+    min_width = 2 * rules.headline_min
     for side, region in _regions(safe, subject, rules.gap):
         for corner in corners:
             logo = clear = None
@@ -217,8 +220,8 @@ def plan_layout(
                 if clear.intersects(subject.expand(rules.gap)):
                     continue
             text_region = _without(region, clear, side) if clear else region
-            if text_region.width <= 0 or text_region.height < rules.headline_min:
-                continue
+            if text_region.width < min_width or text_region.height < min_height:
+                continue  # cannot hold one line at the minimum size (+ the button): skip measuring
             key = (text_region, side)
             if key not in fitted:
                 fitted[key] = _fit_block(text_region, side, message, cta, locale, rules, area)

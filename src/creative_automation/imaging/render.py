@@ -88,8 +88,14 @@ def _mix(canvas: NDArray[np.uint8], box: Box, weight: NDArray[np.float32], colou
         # text and only ramps at its soft edge) beats any full-size temporary
         rows = np.broadcast_to(weight[:, 0], (region.shape[0],))
         starts = [0, *(np.flatnonzero(np.diff(rows)) + 1).tolist(), len(rows)]
+        grey = colour[0] == colour[1] == colour[2]
         for y0, y1 in itertools.pairwise(starts):
             a = float(rows[y0])
+            if grey:  # black/white scrims: one saturating scale-and-shift pass
+                region[y0:y1] = cv2.convertScaleAbs(
+                    region[y0:y1], alpha=1.0 - a, beta=colour[0] * a
+                )
+                continue
             # OpenCV takes a per-channel Scalar here; its stubs only list the array overloads
             kept = cv2.multiply(region[y0:y1], (1.0 - a,) * 3 + (0.0,))  # type: ignore[call-overload]
             tint = (colour[0] * a, colour[1] * a, colour[2] * a, 0.0)
