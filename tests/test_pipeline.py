@@ -321,3 +321,39 @@ def test_exif_rotated_cmyk_and_alpha_assets(tmp_path: Path, assets: Path) -> Non
     # the yellow object of the test photo keeps its colour through CMYK → RGB
     yellow = (cmyk[..., 0] > 190) & (cmyk[..., 1] > 150) & (cmyk[..., 2] < 120)
     assert yellow.sum() > 20000
+
+
+def brand_font(path: Path) -> None:
+    """A 'brand' font: NotoSans Bold subset to ASCII, renamed, so its use is visible."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    from creative_automation.imaging.fonts import FONT_DIR
+
+    font = TTFont(FONT_DIR / "NotoSans-Bold.ttf")
+    options = subset.Options()
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=range(0x20, 0x7F))
+    subsetter.subset(font)
+    for record in font["name"].names:
+        if record.nameID == 6:
+            record.string = "AuroraSans-Bold"
+    font.save(path)
+
+
+def test_brand_font_used_where_it_covers_the_text(tmp_path: Path, assets: Path) -> None:
+    brand_font(assets / "AuroraSans-Bold.ttf")
+    data = brief_data(formats=["1:1"], products=brief_data()["products"][1:])
+    data["brand"]["fonts"] = ["AuroraSans-Bold.ttf"]
+    result = run(data, assets, tmp_path / "o")
+    fonts = {rec.locale: rec.fonts for rec in result.manifest.creatives}
+    assert fonts["en-US"] == ["AuroraSans-Bold"]
+    assert "Arabic" in fonts["ar-AE"][0] and "CJK" in fonts["ja-JP"][0]  # not covered: Noto
+
+
+def test_brand_font_that_is_not_a_font(tmp_path: Path, assets: Path) -> None:
+    (assets / "fake.ttf").write_bytes(b"not a font at all")
+    data = brief_data()
+    data["brand"]["fonts"] = ["fake.ttf"]
+    with pytest.raises(AssetError, match=r"fake\.ttf: not a usable font"):
+        run(data, assets, tmp_path / "o")

@@ -20,9 +20,9 @@ from rich.progress import (
 from rich.table import Table
 
 from .brief import brief_json_schema, load_brief
-from .errors import BriefError, CreativeAutomationError
+from .errors import CreativeAutomationError
 from .manifest import CreativeRecord, Manifest
-from .pipeline import check_fonts, run_campaign
+from .pipeline import brand_fonts, check_fonts, run_campaign
 from .providers import build_image_provider
 from .settings import OutputFormat, load_settings
 
@@ -136,9 +136,7 @@ def validate(
     """List every problem in BRIEF with its field path; exit 1 if there is any."""
     try:
         parsed = load_brief(brief)
-        check_fonts(parsed)
-    except BriefError as exc:
-        _fail(exc)
+        check_fonts(parsed, brand_fonts(parsed, assets) if assets else ())
     except CreativeAutomationError as exc:
         _fail(exc)
     notes = []

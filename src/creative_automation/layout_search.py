@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -101,7 +102,7 @@ class FitCache:
 
 
 def find_layout(
-    cache: FitCache, spec: CreativeSpec, logo: LogoPair | None
+    cache: FitCache, spec: CreativeSpec, logo: LogoPair | None, fonts: tuple[Path, ...] = ()
 ) -> tuple[FitResult, Layout, list[str]] | None:
     """The tightest framing of the subject at which headline, CTA and logo all fit.
 
@@ -115,7 +116,7 @@ def find_layout(
 
     def layout_for(stats: BackgroundStats, subject: Box, aspect: float | None) -> Layout | None:
         return plan_layout(
-            stats, fmt, subject, spec.message, spec.call_to_action, spec.locale, aspect
+            stats, fmt, subject, spec.message, spec.call_to_action, spec.locale, aspect, fonts
         )
 
     def framed(fit: FitResult, layout: Layout, pad: float) -> tuple[FitResult, Layout, list[str]]:

@@ -16,9 +16,10 @@ from .brief import Brief
 from .compliance.findings import Finding
 from .compliance.legal import prohibited_word_findings
 from .compliance.legibility import hex_to_rgb
-from .errors import FontCoverageError
+from .errors import AssetError, FontCoverageError
 from .formats import Format
-from .imaging.io import encode_image
+from .imaging.fonts import brand_face
+from .imaging.io import encode_image, resolve_asset
 from .imaging.logo import load_logo
 from .imaging.render import LogoPair, render_creative
 from .imaging.typography import check_coverage
@@ -40,14 +41,27 @@ class CampaignResult:
     folder: Path
 
 
-def check_fonts(brief: Brief) -> None:
-    """Every locale's copy must be coverable by a bundled font before anything is rendered."""
+def brand_fonts(brief: Brief, assets_dir: Path | None) -> tuple[Path, ...]:
+    """The brand's own font files, confined to the asset folder and checked to be fonts."""
+    if brief.brand is None or not brief.brand.fonts:
+        return ()
+    if assets_dir is None:
+        raise AssetError("the brand kit lists fonts but no asset folder was given (--assets)")
+    paths = tuple(resolve_asset(assets_dir, name) for name in brief.brand.fonts)
+    for path in paths:
+        brand_face(path)
+    return paths
+
+
+def check_fonts(brief: Brief, fonts: tuple[Path, ...] = ()) -> None:
+    """Every locale's copy must be coverable by a font (the brand's or a bundled one) before
+    anything is rendered."""
     problems = []
     for locale in brief.locale_tags:
         copy = brief.copy_for(locale)
         for text in filter(None, (copy.message, copy.call_to_action)):
             try:
-                check_coverage(text, locale)
+                check_coverage(text, locale, fonts)
             except FontCoverageError as exc:
                 problems.append(str(exc))
     if problems:
@@ -62,6 +76,7 @@ def render_group(
     logo: LogoPair | None,
     settings: Settings,
     staging: Path,
+    fonts: tuple[Path, ...] = (),
 ) -> list[CreativeRecord]:
     """One product × format: the background is cropped once and reused for every locale."""
     palette = brief.brand.palette if brief.brand else []
@@ -74,7 +89,7 @@ def render_group(
     records = []
     for spec in specs:
         t0 = time.perf_counter()
-        found = find_layout(fits, spec, logo)
+        found = find_layout(fits, spec, logo, fonts)
         findings: list[Finding] = list(prohibited_word_findings(spec, brief))
         base = dict(
             product_id=spec.product.id,
@@ -145,7 +160,7 @@ def render_group(
         data = encode_image(rendered.image, settings.output_format, quality=settings.jpeg_quality)
         write_atomic(staging / rel, data)
         block = layout.text
-        fonts = [block.headline.font_name] + ([block.cta.font_name] if block.cta else [])
+        used = [block.headline.font_name] + ([block.cta.font_name] if block.cta else [])
         records.append(
             CreativeRecord(
                 **base,
@@ -159,7 +174,7 @@ def render_group(
                     cta_box=block.cta_box.as_list() if block.cta_box else None,
                     safe_box=layout.safe_box.as_list(),
                 ),
-                fonts=list(dict.fromkeys(fonts)),
+                fonts=list(dict.fromkeys(used)),
                 corrections=notes + rendered.corrections,
                 compliance=findings,
                 crop_method=fit.method,
@@ -186,7 +201,8 @@ def run_campaign(
     """Render every creative of the brief into out_dir/<campaign_id>/, replaced atomically."""
     started = time.perf_counter()
     say = progress or (lambda stage, done, total: None)
-    check_fonts(brief)
+    fonts = brand_fonts(brief, assets_dir)
+    check_fonts(brief, fonts)
     plan = make_plan(brief)
     logo = load_logo(brief.brand, assets_dir, settings.max_asset_pixels) if brief.brand else None
     say("sources", 0, len(brief.products))
@@ -220,6 +236,7 @@ def run_campaign(
                     logo,
                     settings,
                     staging,
+                    fonts,
                 )
                 for (pid, _), specs in groups.items()
             ]

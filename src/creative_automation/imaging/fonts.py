@@ -14,7 +14,7 @@ from fontTools.ttLib import TTCollection, TTFont
 from fontTools.ttLib.tables._g_l_y_f import Glyph
 from PIL import ImageFont
 
-from creative_automation.errors import FontCoverageError
+from creative_automation.errors import AssetError, FontCoverageError
 
 Weight = Literal["bold", "regular"]
 
@@ -226,10 +226,29 @@ def _candidates(text: str, locale: str, weight: Weight) -> list[Face]:
     return faces
 
 
-def font_for(text: str, locale: str, weight: Weight) -> tuple[Path, int, str]:
-    """(path, face index, font name) of a bundled font covering every char of text."""
+@lru_cache(maxsize=32)
+def brand_face(path: Path) -> Face:
+    """A brand's own font file (first face of a collection); AssetError if it is not a font."""
+    try:
+        # from bytes: fontTools leaves its file open when it rejects one
+        data = io.BytesIO(path.read_bytes())
+        is_collection = data.getvalue()[:4] == b"ttcf"
+        font = TTCollection(data).fonts[0] if is_collection else TTFont(data)
+        name = font["name"].getDebugName(6)
+        if not font.getBestCmap():
+            raise ValueError("it has no Unicode character map")
+    except Exception as exc:  # fontTools raises many types for a damaged or foreign file
+        raise AssetError(f"{path.name}: not a usable font file ({exc})") from None
+    return Face(path, 0, str(name or path.stem))
+
+
+def font_for(
+    text: str, locale: str, weight: Weight, preferred: tuple[Path, ...] = ()
+) -> tuple[Path, int, str]:
+    """(path, face index, font name) of the first font covering every char of text: the
+    brand's own fonts (preferred) first, then the bundled ones."""
     needed = {ord(c) for c in text if _needs_glyph(c)}
-    faces = _candidates(text, locale, weight)
+    faces = [brand_face(p) for p in preferred] + _candidates(text, locale, weight)
     for face in faces:
         if needed <= coverage(face.path, face.index):
             return face.path, face.index, face.name
@@ -244,10 +263,10 @@ def font_for(text: str, locale: str, weight: Weight) -> tuple[Path, int, str]:
     )
 
 
-def check_coverage(text: str, locale: str) -> None:
-    """Raise FontCoverageError unless some bundled font (either weight) covers all of text."""
+def check_coverage(text: str, locale: str, preferred: tuple[Path, ...] = ()) -> None:
+    """Raise FontCoverageError unless some font (either weight) covers all of text."""
     for weight in ("bold", "regular"):
-        font_for(text, locale, weight)
+        font_for(text, locale, weight, preferred)
 
 
 def _strip_instructions(data: bytes) -> bytes:

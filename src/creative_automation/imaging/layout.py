@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from ..formats import Format
@@ -83,6 +84,7 @@ def _fit_block(
     locale: str,
     rules: LayoutRules,
     canvas_area: int,
+    fonts: tuple[Path, ...] = (),
 ) -> TextBlock | None:
     """Largest headline (and its CTA) that fits the region and the text-area cap."""
     max_size = rules.headline_max
@@ -90,17 +92,7 @@ def _fit_block(
         cta_fit: FittedText | None = None
         cta_h = 0
         if cta:
-            cta_size = max(12, round(max_size * rules.cta_ratio))
-            cta_fit = fit_text(
-                cta,
-                locale,
-                weight="bold",
-                box_width=region.width,
-                box_height=region.height,
-                max_lines=1,
-                min_size=max(12, math.ceil(rules.headline_min * CTA_RATIO_MIN)),
-                max_size=cta_size,
-            )
+            cta_fit = _fit_cta(cta, locale, region, rules.headline_min, max_size, rules, fonts)
             if cta_fit is None:
                 return None
             cta_h = _pill_size(cta_fit)[1] + round(0.45 * cta_fit.size)
@@ -115,22 +107,14 @@ def _fit_block(
             max_lines=2 if _is_cjk(message) else 3,
             min_size=rules.headline_min,
             max_size=max_size,
+            fonts=fonts,
         )
         if headline is None:
             return None
         if cta:
             # the CTA is set at 35–45 % of the headline actually chosen (DESIGN-GUIDE); its
             # room was reserved at the largest size, so the smaller button always fits
-            cta_fit = fit_text(
-                cta,
-                locale,
-                weight="bold",
-                box_width=region.width,
-                box_height=region.height,
-                max_lines=1,
-                min_size=max(12, math.ceil(headline.size * CTA_RATIO_MIN)),
-                max_size=max(12, round(headline.size * rules.cta_ratio)),
-            )
+            cta_fit = _fit_cta(cta, locale, region, headline.size, headline.size, rules, fonts)
             if cta_fit is None:
                 return None
         block = _place(region, side, headline, cta_fit)
@@ -141,6 +125,29 @@ def _fit_block(
             return block
         max_size = max(rules.headline_min, round(headline.size * 0.85))
     return None
+
+
+def _fit_cta(
+    cta: str,
+    locale: str,
+    region: Box,
+    low: int,
+    high: int,
+    rules: LayoutRules,
+    fonts: tuple[Path, ...],
+) -> FittedText | None:
+    """The CTA label on one line, sized for a headline between low and high px."""
+    return fit_text(
+        cta,
+        locale,
+        weight="bold",
+        box_width=region.width,
+        box_height=region.height,
+        max_lines=1,
+        min_size=max(12, math.ceil(low * CTA_RATIO_MIN)),
+        max_size=max(12, round(high * rules.cta_ratio)),
+        fonts=fonts,
+    )
 
 
 def _is_cjk(text: str) -> bool:
@@ -188,6 +195,7 @@ def plan_layout(
     cta: str | None,
     locale: str,
     logo_aspect: float | None,
+    fonts: tuple[Path, ...] = (),
 ) -> Layout | None:
     """Best placement of text and logo, or None when the text cannot fit beside the subject.
 
@@ -224,7 +232,9 @@ def plan_layout(
                 continue  # cannot hold one line at the minimum size (+ the button): skip measuring
             key = (text_region, side)
             if key not in fitted:
-                fitted[key] = _fit_block(text_region, side, message, cta, locale, rules, area)
+                fitted[key] = _fit_block(
+                    text_region, side, message, cta, locale, rules, area, fonts
+                )
             block = fitted[key]
             if block is None or (clear is not None and clear.intersects(block.box)):
                 continue

@@ -264,9 +264,17 @@ class _Measured:
 class _Setter:
     """One text in one face and box; sets it at any size (advances scale with the size)."""
 
-    def __init__(self, text: str, locale: str, weight: Weight, box_width: int, box_height: int):
+    def __init__(
+        self,
+        text: str,
+        locale: str,
+        weight: Weight,
+        box_width: int,
+        box_height: int,
+        fonts: tuple[Path, ...] = (),
+    ):
         self.text, self.box_width, self.box_height = text, box_width, box_height
-        path, index, self.font_name = font_for(text, locale, weight)
+        path, index, self.font_name = font_for(text, locale, weight, fonts)
         self.script = text_script(text, locale)
         info = parse_locale(locale)
         # An Arabic or Hebrew locale keeps its right-to-left paragraph around Latin brand names.
@@ -335,18 +343,20 @@ def fit_text(
     max_lines: int,
     min_size: int,
     max_size: int,
+    fonts: tuple[Path, ...] = (),
 ) -> FittedText | None:
     """Largest size in [min_size, max_size] at which text fits box_width x box_height in at
     most max_lines balanced lines; None if it cannot fit even at min_size (never truncated).
 
-    Raises FontCoverageError when no bundled font covers the text.
+    `fonts` are the brand's own font files, used when one covers the whole text.
+    Raises FontCoverageError when no font covers the text.
     """
     if box_width <= 0 or box_height <= 0 or max_lines < 1 or not 0 < min_size <= max_size:
         raise ValueError(
             f"fit_text needs a positive box, max_lines ≥ 1 and 0 < min_size ≤ max_size; got "
             f"{box_width}x{box_height}, {max_lines} lines, sizes {min_size}..{max_size}"
         )
-    return _fit(text, locale, weight, box_width, box_height, max_lines, min_size, max_size)
+    return _fit(text, locale, weight, box_width, box_height, max_lines, min_size, max_size, fonts)
 
 
 @lru_cache(maxsize=1024)
@@ -359,8 +369,9 @@ def _fit(
     max_lines: int,
     min_size: int,
     max_size: int,
+    fonts: tuple[Path, ...],
 ) -> FittedText | None:
-    setter = _Setter(text, locale, weight, box_width, box_height)
+    setter = _Setter(text, locale, weight, box_width, box_height, fonts)
     low, high = min_size, max_size
     if setter.estimate_fits(low, max_lines):
         while low < high:  # binary search on the arithmetic estimate
