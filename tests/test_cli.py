@@ -124,3 +124,17 @@ def test_console_script_entry_point(tmp_path: Path) -> None:
     )
     assert proc.returncode == 1
     assert "file not found" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_validate_checks_brand_assets_in_the_folder(tmp_path: Path, assets: Path) -> None:
+    data = brief_data()
+    data["brand"]["logo"] = "missing-logo.png"
+    result = runner.invoke(app, ["validate", str(write(tmp_path, data)), "--assets", str(assets)])
+    assert result.exit_code == 1 and "missing-logo.png" in result.output
+
+
+def test_run_without_asset_folder_names_what_needs_it(tmp_path: Path) -> None:
+    data = brief_data(products=[{"id": "p", "name": "P"}])
+    result = runner.invoke(app, ["run", str(write(tmp_path, data)), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1 and "logo.png" in result.output and "asset folder" in result.output
+    assert not (tmp_path / "o" / "test-campaign").exists()

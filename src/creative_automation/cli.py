@@ -21,6 +21,7 @@ from rich.table import Table
 
 from .brief import brief_json_schema, load_brief
 from .errors import CreativeAutomationError
+from .imaging.logo import load_logo
 from .manifest import CreativeRecord, Manifest
 from .pipeline import brand_fonts, check_fonts, run_campaign
 from .providers import build_image_provider
@@ -137,6 +138,8 @@ def validate(
     try:
         parsed = load_brief(brief)
         check_fonts(parsed, brand_fonts(parsed, assets) if assets else ())
+        if assets is not None and parsed.brand is not None:
+            load_logo(parsed.brand, assets, load_settings().max_asset_pixels)
     except CreativeAutomationError as exc:
         _fail(exc)
     notes = []

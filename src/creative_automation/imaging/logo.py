@@ -9,6 +9,7 @@ from PIL import Image
 
 from ..brief import Brand
 from ..compliance.legibility import relative_luminance
+from ..errors import AssetError
 from .io import has_transparency, load_image, resolve_asset
 from .render import LogoPair
 
@@ -37,8 +38,10 @@ def _on_dark(img: Image.Image) -> Image.Image:
 
 
 def load_logo(brand: Brand, assets_dir: Path | None, max_pixels: int) -> LogoPair | None:
-    if brand.logo is None or assets_dir is None:
+    if brand.logo is None:
         return None
+    if assets_dir is None:
+        raise AssetError(f"the brand kit names logo {brand.logo!r} but no asset folder was given")
     light = _trim(
         load_image(resolve_asset(assets_dir, brand.logo), max_pixels=max_pixels).convert("RGBA")
     )
