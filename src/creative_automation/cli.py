@@ -100,24 +100,27 @@ def run(
 
 def _summary(manifest: Manifest, folder: Path) -> None:
     table = Table(title=f"{manifest.campaign_name} — {manifest.totals.creatives} creatives")
-    for col in ("product", "format", "locales", "source", "ok", "review", "failed"):
-        table.add_column(col)
+    table.add_column("product", no_wrap=True)
+    table.add_column("format", no_wrap=True)
+    table.add_column("locales", justify="right")
+    table.add_column("source", no_wrap=True)
+    table.add_column("result", no_wrap=True)
     rows: dict[tuple[str, str], list[CreativeRecord]] = {}
     for r in manifest.creatives:
-        key = (r.product_id, f"{r.format} {r.aspect_ratio}")
-        rows.setdefault(key, []).append(r)
-    for (pid, fmt), recs in rows.items():
+        rows.setdefault((r.product_id, r.aspect_ratio), []).append(r)
+    for (pid, ratio), recs in rows.items():
         status = Counter(r.status for r in recs)
-        src = f"generated ({recs[0].provider})" if recs[0].source == "generated" else "asset"
-        table.add_row(
-            pid,
-            fmt,
-            ", ".join(r.locale for r in recs),
-            src,
-            str(status["ok"]),
-            str(status["needs_review"]),
-            str(status["failed"]),
+        result = ", ".join(
+            f"[{colour}]{status[key]} {label}[/]"
+            for key, label, colour in (
+                ("ok", "ok", "green"),
+                ("needs_review", "review", "yellow"),
+                ("failed", "failed", "red"),
+            )
+            if status[key] or key == "ok"
         )
+        src = recs[0].provider if recs[0].source == "generated" else "asset"
+        table.add_row(pid, ratio, str(len(recs)), src or "?", result)
     out.print(table)
     t = manifest.totals
     out.print(
