@@ -109,7 +109,7 @@ def _summary(manifest: Manifest, folder: Path) -> None:
     for r in manifest.creatives:
         rows.setdefault((r.product_id, r.aspect_ratio), []).append(r)
     for (pid, ratio), recs in rows.items():
-        status = Counter(r.status for r in recs)
+        status: Counter[str] = Counter(r.status for r in recs)
         result = ", ".join(
             f"[{colour}]{status[key]} {label}[/]"
             for key, label, colour in (
