@@ -138,3 +138,22 @@ def test_run_without_asset_folder_names_what_needs_it(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", str(write(tmp_path, data)), "--out", str(tmp_path / "o")])
     assert result.exit_code == 1 and "logo.png" in result.output and "asset folder" in result.output
     assert not (tmp_path / "o" / "test-campaign").exists()
+
+
+def test_seed_flag_overrides_the_brief(tmp_path: Path, assets: Path) -> None:
+    data = brief_data(
+        formats=["1:1"],
+        locales={"en-US": {"message": "Hello", "call_to_action": "Go"}},
+        products=[{"id": "p", "name": "Tonic", "description": "a can"}],
+    )
+    path = write(tmp_path, data)
+    images = []
+    for seed in ("3", "4"):
+        out = tmp_path / seed
+        args = ["run", str(path), "--assets", str(assets), "--out", str(out), "--format", "png"]
+        result = runner.invoke(app, [*args, "--seed", seed])
+        assert result.exit_code == 0, result.output
+        manifest = json.loads((out / "test-campaign" / "manifest.json").read_text())
+        assert manifest["creatives"][0]["seed"] == int(seed)
+        images.append((out / "test-campaign" / "p/1x1/en-US.png").read_bytes())
+    assert images[0] != images[1]

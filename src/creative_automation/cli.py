@@ -56,7 +56,10 @@ def run(
     provider: Annotated[
         str | None, typer.Option(help="Image provider [CAP_IMAGE_PROVIDER].")
     ] = None,
-    workers: Annotated[int | None, typer.Option(help="Render threads [CAP_WORKERS].")] = None,
+    workers: Annotated[int | None, typer.Option(help="Render processes [CAP_WORKERS].")] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Generation seed, instead of the brief's [CAP_SEED].")
+    ] = None,
 ) -> None:
     """Render every product × format × locale of BRIEF."""
     try:
@@ -65,8 +68,11 @@ def run(
             output_format=output_format,
             image_provider=provider,
             workers=workers,
+            seed=seed,
         )
         parsed = load_brief(brief)
+        if settings.seed is not None:
+            parsed = parsed.model_copy(update={"seed": settings.seed})
         image_provider = build_image_provider(settings.image_provider)
         with Progress(
             TextColumn("[bold]{task.description:<8}"),

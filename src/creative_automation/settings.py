@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     output_format: OutputFormat = "jpeg"
     jpeg_quality: int = Field(90, ge=50, le=100)
     image_provider: str = "procedural"
-    seed: int = Field(0, ge=0)
+    seed: int | None = Field(None, ge=0, description="Overrides the brief's generation seed.")
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
     max_asset_pixels: int = Field(40_000_000, ge=1_000_000)
     generation_size: int = Field(
