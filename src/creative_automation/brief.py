@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import yaml
 from pydantic import (
@@ -19,8 +19,10 @@ from pydantic import (
     model_validator,
 )
 
+from .colour import parse_hex, to_hex
 from .errors import BriefError, Problem
 from .formats import FORMATS, resolve_format
+from .providers.base import PackageShape
 
 Slug = Annotated[
     str,
@@ -31,17 +33,10 @@ LocaleTag = Annotated[
     str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2}|-\d{3})?$")
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-PackageShape = Literal["can", "bottle", "box", "tube", "bar", "jar", "pouch"]
 
 
 def _hex_colour(value: str) -> str:
-    v = value.strip()
-    body = v[1:] if v.startswith("#") else ""
-    if len(body) not in (3, 6) or any(c not in "0123456789abcdefABCDEF" for c in body):
-        raise ValueError(f"{value!r} is not a hex colour like '#1A2B3C'")
-    if len(body) == 3:
-        body = "".join(c * 2 for c in body)
-    return "#" + body.upper()
+    return to_hex(parse_hex(value))  # normalised: '#abc' → '#AABBCC'
 
 
 def _asset_name(value: str) -> str:

@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .brief import Brief
+from .colour import parse_hex, to_hex
 from .compliance.findings import Finding
 from .compliance.legal import prohibited_word_findings
-from .compliance.legibility import hex_to_rgb
 from .errors import AssetError, FontCoverageError
 from .formats import Format
 from .imaging.fonts import brand_face
@@ -80,10 +80,10 @@ def render_group(
 ) -> list[CreativeRecord]:
     """One product × format: the background is cropped once and reused for every locale."""
     palette = brief.brand.palette if brief.brand else []
-    accent = hex_to_rgb(
+    accent = parse_hex(
         palette[1] if len(palette) > 1 else palette[0] if palette else DEFAULT_ACCENT
     )
-    primary = hex_to_rgb(palette[0]) if palette else None
+    primary = parse_hex(palette[0]) if palette else None
     ext = "jpg" if settings.output_format == "jpeg" else "png"
     fits = FitCache(source, fmt)
     records = []
@@ -136,7 +136,7 @@ def render_group(
             layout,
             accent=accent,
             brand_primary=primary,
-            palette=[hex_to_rgb(c) for c in palette[2:]],
+            palette=[parse_hex(c) for c in palette[2:]],
             logo=logo if layout.logo_box else None,
         )
         findings += rendered.findings
@@ -178,7 +178,7 @@ def render_group(
                 corrections=notes + rendered.corrections,
                 compliance=findings,
                 crop_method=fit.method,
-                text_color="#{:02X}{:02X}{:02X}".format(*rendered.text_color),
+                text_color=to_hex(rendered.text_color),
                 treatment=rendered.treatment,
                 logo_variant=rendered.logo_variant,
                 headline_px=block.headline.size,

@@ -46,11 +46,6 @@ def contrast_ratio(
     return np.asarray((hi + 0.05) / (lo + 0.05), dtype=np.float32)
 
 
-def hex_to_rgb(value: str) -> tuple[int, int, int]:
-    v = value.lstrip("#")
-    return (int(v[0:2], 16), int(v[2:4], 16), int(v[4:6], 16))
-
-
 def text_contrast(
     background: NDArray[np.uint8],
     ink: NDArray[np.bool_],

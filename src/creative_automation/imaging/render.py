@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
+from ..colour import RGB
 from ..compliance.findings import Finding
 from ..compliance.legibility import (
     MIN_CONTRAST,
@@ -26,7 +27,6 @@ from .geometry import Box
 from .layout import Layout, TextBlock
 from .typography import FittedText, draw_text
 
-RGB = tuple[int, int, int]
 WHITE: RGB = (255, 255, 255)
 INK: RGB = (20, 20, 24)  # near-black: softer than pure black on photographs
 SCRIM_LEVELS = (0.55, 0.65, 0.75)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Literal, Protocol, get_args
 
 from PIL import Image
 
+from creative_automation.colour import parse_hex
 from creative_automation.imaging.geometry import Box
 
 PackageShape = Literal["can", "bottle", "box", "tube", "bar", "jar", "pouch"]
@@ -15,17 +15,6 @@ PACKAGE_SHAPES: tuple[PackageShape, ...] = get_args(PackageShape)
 
 # Large enough for any social format at 2x, small enough that a typo cannot ask for gigapixels.
 MAX_SIDE = 8192
-_HEX = re.compile(r"#?(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
-
-
-def parse_hex(colour: str) -> tuple[int, int, int]:
-    """Parse '#RGB' or '#RRGGBB' (the '#' optional, any case) into 8-bit RGB."""
-    if not _HEX.fullmatch(colour):
-        raise ValueError(f"{colour!r} is not a hex colour like '#1A2B3C'")
-    digits = colour.lstrip("#")
-    if len(digits) == 3:
-        digits = "".join(c * 2 for c in digits)
-    return (int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16))
 
 
 @dataclass(frozen=True)
