@@ -215,6 +215,7 @@ def run_campaign(
     )
     say("sources", len(sources), len(brief.products))
 
+    out_dir = out_dir.resolve()  # worker processes must not depend on the cwd
     final = out_dir / brief.campaign_id
     staging = out_dir / f".{brief.campaign_id}.{uuid.uuid4().hex[:8]}.partial"
     staging.mkdir(parents=True)
