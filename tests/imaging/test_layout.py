@@ -112,3 +112,29 @@ def test_cta_type_is_35_to_45_percent_of_headline() -> None:
     ratio = layout.text.cta.size / layout.text.headline.size
     assert 0.35 <= ratio <= 0.45
     assert layout.text.cta_box is not None and layout.text.cta_box.y0 >= layout.text.headline_box.y1
+
+
+@pytest.mark.parametrize(
+    ("locale", "message", "cta"),
+    [
+        ("en-US", "Cold.", "Discover the full summer range today"),
+        ("he-IL", "קר.", "גלו היום את כל מבחר הקיץ המלא שלנו"),
+        ("ar-AE", "بارد.", "اكتشف مجموعة الصيف الكاملة اليوم"),
+    ],
+)
+@pytest.mark.parametrize("ratio", ["1:1", "9:16", "16:9", "4:5", "1.91:1"])
+def test_long_cta_button_stays_in_the_safe_area(
+    locale: str, message: str, cta: str, ratio: str
+) -> None:
+    fmt = resolve_format(ratio)
+    w, h = fmt.width, fmt.height
+    subject = Box(w * 2 // 5, h * 2 // 5, w * 3 // 5, h * 4 // 5)
+    layout = plan_layout(BackgroundStats(background(w, h)), fmt, subject, message, cta, locale, 3.0)
+    if layout is None:  # not fitting is allowed (a finding); running off the canvas is not
+        return
+    safe = safe_area(fmt)
+    block = layout.text
+    assert block.cta_box is not None
+    for box in (block.box, block.headline_box, block.cta_box):
+        assert safe.contains(box), (box, safe)
+    assert block.box.contains(block.cta_box) and block.box.contains(block.headline_box)

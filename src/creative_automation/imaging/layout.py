@@ -136,16 +136,21 @@ def _fit_cta(
     rules: LayoutRules,
     fonts: tuple[Path, ...],
 ) -> FittedText | None:
-    """The CTA label on one line, sized for a headline between low and high px."""
+    """The CTA label on one line, sized for a headline between low and high px, leaving room
+    for the button's padding inside the region."""
+    max_size = max(12, round(high * rules.cta_ratio))
+    pad_x, pad_y = _pill_padding(max_size)
+    if region.width <= 2 * pad_x or region.height <= 2 * pad_y:
+        return None
     return fit_text(
         cta,
         locale,
         weight="bold",
-        box_width=region.width,
-        box_height=region.height,
+        box_width=region.width - 2 * pad_x,
+        box_height=region.height - 2 * pad_y,
         max_lines=1,
         min_size=max(12, math.ceil(low * CTA_RATIO_MIN)),
-        max_size=max(12, round(high * rules.cta_ratio)),
+        max_size=max_size,
         fonts=fonts,
     )
 
@@ -157,8 +162,13 @@ def _is_cjk(text: str) -> bool:
     )
 
 
+def _pill_padding(size: int) -> tuple[int, int]:
+    """Horizontal and vertical padding of the CTA button around its label."""
+    return round(0.9 * size), round(0.45 * size)
+
+
 def _pill_size(cta: FittedText) -> tuple[int, int]:
-    pad_x, pad_y = round(0.9 * cta.size), round(0.45 * cta.size)
+    pad_x, pad_y = _pill_padding(cta.size)
     return cta.width + 2 * pad_x, cta.height + 2 * pad_y
 
 
@@ -236,7 +246,9 @@ def plan_layout(
                     text_region, side, message, cta, locale, rules, area, fonts
                 )
             block = fitted[key]
-            if block is None or (clear is not None and clear.intersects(block.box)):
+            if block is None or not text_region.contains(block.box):
+                continue  # everything drawn stays inside its region, hence the safe area
+            if clear is not None and clear.intersects(block.box):
                 continue
             score = (
                 -4.0 * stats.busyness(block.box.expand(rules.gap))
