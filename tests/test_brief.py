@@ -153,3 +153,12 @@ def test_schema_lists_fields() -> None:
         schema["properties"]
     )
     assert schema["additionalProperties"] is False
+
+
+def test_brief_error_survives_a_process_boundary() -> None:
+    import pickle
+
+    with pytest.raises(BriefError) as info:
+        parse_brief(minimal(campaign_id="Bad Id"))
+    copy = pickle.loads(pickle.dumps(info.value))
+    assert str(copy) == str(info.value) and copy.problems == info.value.problems

@@ -157,3 +157,25 @@ def test_seed_flag_overrides_the_brief(tmp_path: Path, assets: Path) -> None:
         assert manifest["creatives"][0]["seed"] == int(seed)
         images.append((out / "test-campaign" / "p/1x1/en-US.png").read_bytes())
     assert images[0] != images[1]
+
+
+def test_output_folder_that_is_a_file_is_one_block_error(tmp_path: Path, assets: Path) -> None:
+    blocker = tmp_path / "out"
+    blocker.write_text("I am a file")
+    result = runner.invoke(
+        app,
+        ["run", str(write(tmp_path, brief_data())), "--assets", str(assets), "--out", str(blocker)],
+    )
+    assert result.exit_code == 1
+    assert "cannot write to the output folder" in result.output and "Traceback" not in result.output
+    assert blocker.read_text() == "I am a file"
+
+
+def test_mistyped_asset_folder_is_an_error(tmp_path: Path) -> None:
+    path = write(tmp_path, brief_data())
+    for command in (["run", str(path), "--out", str(tmp_path / "o")], ["validate", str(path)]):
+        result = runner.invoke(app, [*command, "--assets", str(tmp_path / "asets")])
+        assert (
+            result.exit_code == 1 and "asets" in result.output and "not a folder" in result.output
+        )
+    assert not (tmp_path / "o").exists()

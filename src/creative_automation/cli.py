@@ -20,7 +20,7 @@ from rich.progress import (
 from rich.table import Table
 
 from .brief import brief_json_schema, load_brief
-from .errors import CreativeAutomationError
+from .errors import AssetError, CreativeAutomationError
 from .imaging.logo import load_logo
 from .manifest import CreativeRecord, Manifest
 from .pipeline import brand_fonts, check_fonts, run_campaign
@@ -146,6 +146,8 @@ def validate(
     """List every problem in BRIEF with its field path; exit 1 if there is any."""
     try:
         parsed = load_brief(brief)
+        if assets is not None and not assets.is_dir():
+            raise AssetError(f"the asset folder {assets} does not exist or is not a folder")
         check_fonts(parsed, brand_fonts(parsed, assets) if assets else ())
         if assets is not None and parsed.brand is not None:
             load_logo(parsed.brand, assets, load_settings().max_asset_pixels)

@@ -4,6 +4,7 @@
     ├── ConfigError                    settings or environment are wrong
     ├── BriefError                     the brief is invalid (carries every problem at once)
     ├── AssetError                     an input image is missing, unsafe, corrupt or too large
+    ├── OutputError                    the output folder cannot be written
     ├── ProviderError                  an image/text provider failed
     │   ├── ProviderUnavailable        transient: retry or fall back to the next provider
     │   └── ContentRejected            final: the provider refused this prompt
@@ -48,9 +49,17 @@ class BriefError(CreativeAutomationError):
         head = f"{source}: {count} problem{'s' if count != 1 else ''} in the brief"
         super().__init__("\n".join([head, *(f"  - {p}" for p in problems)]))
 
+    def __reduce__(self) -> tuple[type[BriefError], tuple[str, list[Problem]]]:
+        # rebuilt from its parts when it crosses a process boundary (worker pools, queues)
+        return (BriefError, (self.source, self.problems))
+
 
 class AssetError(CreativeAutomationError):
     """An input image is missing, outside the asset folder, corrupt, or too large."""
+
+
+class OutputError(CreativeAutomationError):
+    """The output folder cannot be created or written (a file in the way, permissions, disk)."""
 
 
 class ProviderError(CreativeAutomationError):
@@ -80,6 +89,7 @@ __all__ = [
     "ContentRejected",
     "CreativeAutomationError",
     "FontCoverageError",
+    "OutputError",
     "Problem",
     "ProviderError",
     "ProviderUnavailable",

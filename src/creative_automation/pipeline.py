@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
-import shutil
 import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ from .imaging.render import LogoPair, render_creative
 from .imaging.typography import check_coverage
 from .layout_search import FitCache, find_layout
 from .manifest import CreativeRecord, LayoutRecord, Manifest, Totals, write_atomic, write_manifest
+from .outputs import campaign_folder
 from .plan import CreativeSpec, make_plan
 from .providers.base import ImageProvider
 from .report import write_report
@@ -201,32 +200,29 @@ def run_campaign(
     """Render every creative of the brief into out_dir/<campaign_id>/, replaced atomically."""
     started = time.perf_counter()
     say = progress or (lambda stage, done, total: None)
+    if assets_dir is not None and not assets_dir.is_dir():
+        raise AssetError(f"the asset folder {assets_dir} does not exist or is not a folder")
     fonts = brand_fonts(brief, assets_dir)
     check_fonts(brief, fonts)
     plan = make_plan(brief)
     logo = load_logo(brief.brand, assets_dir, settings.max_asset_pixels) if brief.brand else None
-    say("sources", 0, len(brief.products))
-    sources = produce_sources(
-        brief,
-        assets_dir,
-        provider,
-        size=settings.generation_size,
-        max_pixels=settings.max_asset_pixels,
-    )
-    say("sources", len(sources), len(brief.products))
-
-    out_dir = out_dir.resolve()  # worker processes must not depend on the cwd
-    final = out_dir / brief.campaign_id
-    staging = out_dir / f".{brief.campaign_id}.{uuid.uuid4().hex[:8]}.partial"
-    staging.mkdir(parents=True)
-    try:
+    with campaign_folder(out_dir, brief.campaign_id) as (staging, final):
+        say("sources", 0, len(brief.products))
+        sources = produce_sources(
+            brief,
+            assets_dir,
+            provider,
+            size=settings.generation_size,
+            max_pixels=settings.max_asset_pixels,
+        )
+        say("sources", len(sources), len(brief.products))
         groups: dict[tuple[str, str], list[CreativeSpec]] = {}
         for spec in plan:
             groups.setdefault((spec.product.id, spec.format.name), []).append(spec)
-        records: list[CreativeRecord] = []
-        done = 0
         say("render", 0, len(plan))
-        with _executor(settings.workers, len(groups)) as pool:
+        records: list[CreativeRecord] = []
+        pool = _executor(settings.workers, len(groups))
+        try:
             futures = [
                 pool.submit(
                     render_group,
@@ -242,10 +238,11 @@ def run_campaign(
                 for (pid, _), specs in groups.items()
             ]
             for fut in futures:
-                recs = fut.result()
-                records += recs
-                done += len(recs)
-                say("render", done, len(plan))
+                records += fut.result()
+                say("render", len(records), len(plan))
+        finally:
+            # on the first failure, groups not yet started are dropped rather than awaited
+            pool.shutdown(wait=True, cancel_futures=True)
         # the source's cost is paid once per product: book it on its first creative
         booked: set[str] = set()
         for r in records:
@@ -269,10 +266,6 @@ def run_campaign(
         )
         write_manifest(manifest, staging)
         write_report(manifest, brief, staging)
-        _swap_in(staging, final)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return CampaignResult(manifest, final)
 
 
@@ -288,14 +281,3 @@ def _executor(workers: int, tasks: int) -> Executor:
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["creative_automation.pipeline"])
     return ProcessPoolExecutor(max_workers=min(workers, tasks), mp_context=ctx)
-
-
-def _swap_in(staging: Path, final: Path) -> None:
-    """Replace a previous run's folder in two renames: readers see old or new, never a mix."""
-    old = None
-    if final.exists():
-        old = final.with_name(f".{final.name}.{uuid.uuid4().hex[:8]}.old")
-        final.rename(old)
-    staging.rename(final)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
