@@ -162,3 +162,19 @@ def test_brief_error_survives_a_process_boundary() -> None:
         parse_brief(minimal(campaign_id="Bad Id"))
     copy = pickle.loads(pickle.dumps(info.value))
     assert str(copy) == str(info.value) and copy.problems == info.value.problems
+
+
+def test_invisible_only_copy_is_rejected() -> None:
+    found = problems(minimal(locales={"es-MX": {"message": "\u200b\u200d"}}))
+    assert "no visible characters" in found["locales.es-MX.message"]
+
+
+def test_duplicate_keys_are_errors(tmp_path: Path) -> None:
+    path = tmp_path / "b.yaml"
+    path.write_text(yaml.safe_dump(minimal()) + "message: Second message\n")
+    with pytest.raises(BriefError, match=r"duplicate key 'message' \(first given on line \d+\)"):
+        load_brief(path)
+    js = tmp_path / "b.json"
+    js.write_text('{"campaign_id": "a", "campaign_id": "b"}')
+    with pytest.raises(BriefError, match="duplicate key 'campaign_id'"):
+        load_brief(js)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import unicodedata
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Annotated, Any
 
@@ -32,7 +33,18 @@ Slug = Annotated[
 LocaleTag = Annotated[
     str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2}|-\d{3})?$")
 ]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+def _visible(value: str) -> str:
+    # zero-width joiners, bidi marks and the like alone would render an empty headline
+    if not any(unicodedata.category(c)[0] not in "CZ" for c in value):
+        raise ValueError("has no visible characters")
+    return value
+
+
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_visible)
+]
 
 
 def _hex_colour(value: str) -> str:
@@ -245,6 +257,32 @@ def _pattern_hint(path: str) -> str:
     return "use lower-case letters, digits, '-' and '_', starting with a letter or digit"
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML that refuses a key given twice (a second `message:` would silently win)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"duplicate key {key!r} (first given on line {seen[key]})",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep)
+
+
+def _unique_json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    for key in keys:
+        if keys.count(key) > 1:
+            raise ValueError(f"duplicate key {key!r}")
+    return dict(pairs)
+
+
 def parse_brief(data: Any, source: str = "brief") -> Brief:
     """Validate already-parsed data; raise BriefError listing every problem."""
     if not isinstance(data, dict):
@@ -268,11 +306,16 @@ def load_brief(path: Path) -> Brief:
     except (OSError, UnicodeDecodeError) as exc:
         raise BriefError(source, [Problem("", f"cannot read the file: {exc}")]) from None
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        if path.suffix.lower() == ".json":
+            data = json.loads(text, object_pairs_hook=_unique_json_object)
+        else:
+            data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader: no arbitrary objects
     except json.JSONDecodeError as exc:
         raise BriefError(
             source, [Problem(f"line {exc.lineno}, column {exc.colno}", exc.msg)]
         ) from None
+    except ValueError as exc:  # a duplicate key in JSON
+        raise BriefError(source, [Problem("", str(exc))]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -125,13 +125,16 @@ def _summary(manifest: Manifest, folder: Path) -> None:
             )
             if status[key] or key == "ok"
         )
+        warned = sum(any(f.status == "warn" for f in r.compliance) for r in recs)
+        result += f" [yellow]({warned} warn)[/]" if warned else ""
         src = recs[0].provider if recs[0].source == "generated" else "asset"
         table.add_row(pid, ratio, str(len(recs)), src or "?", result)
     out.print(table)
     t = manifest.totals
     out.print(
-        f"[green]{t.ok} ok[/], [yellow]{t.needs_review} need review[/], [red]{t.failed} failed[/] "
-        f"in {t.duration_s:.1f} s · cost ${t.cost_usd:.2f}"
+        f"[green]{t.ok} ok[/], [yellow]{t.needs_review} need review[/], [red]{t.failed} failed[/]"
+        + (f" ({t.warnings} with warnings, see the report)" if t.warnings else "")
+        + f" in {t.duration_s:.1f} s · cost ${t.cost_usd:.2f}"
     )
     out.print(f"Output: [bold]{folder}[/]  (manifest.json, report.html)")
 

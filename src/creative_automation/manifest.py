@@ -61,6 +61,7 @@ class Totals(BaseModel):
     ok: int
     needs_review: int
     failed: int
+    warnings: int = 0  # creatives with a warning finding (e.g. upscaled beyond 2×)
     cost_usd: float
     duration_s: float
 

@@ -260,6 +260,7 @@ def run_campaign(
                 ok=sum(r.status == "ok" for r in records),
                 needs_review=sum(r.status == "needs_review" for r in records),
                 failed=sum(r.status == "failed" for r in records),
+                warnings=sum(any(f.status == "warn" for f in r.compliance) for r in records),
                 cost_usd=round(sum(r.cost_usd for r in records), 4),
                 duration_s=round(time.perf_counter() - started, 3),
             ),

@@ -56,6 +56,7 @@ def render_report(manifest: Manifest, brief: Brief) -> str:
         f'<span class="badge ok">{t.ok} ok</span> '
         f'<span class="badge needs_review">{t.needs_review} need review</span> '
         f'<span class="badge failed">{t.failed} failed</span> '
+        f'<span class="badge warn">{t.warnings} with warnings</span> '
         f"<span>cost ${t.cost_usd:.2f}</span><span>{t.duration_s:.1f} s</span></p></header>"
     ]
     names = {p.id: p.name for p in brief.products}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import cv2
@@ -80,6 +81,13 @@ def worst_contrast(
 
 def contrast_finding(value: float, *, large_text: bool, where: str) -> Finding:
     threshold = MIN_CONTRAST_LARGE if large_text else MIN_CONTRAST
+    if not math.isfinite(value):  # nothing measurable was drawn: never a pass
+        return Finding(
+            check="contrast",
+            status="fail",
+            threshold=threshold,
+            detail=f"no glyph pixels of the {where} were found to measure",
+        )
     return Finding(
         check="contrast",
         status="pass" if value >= threshold else "fail",

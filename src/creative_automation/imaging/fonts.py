@@ -180,9 +180,14 @@ def _completion_for(path: Path) -> Path | None:
     return FONT_DIR / f"NotoSans-{path.stem.rsplit('-', 1)[1]}.ttf"
 
 
+def _is_collection(path: Path) -> bool:
+    with path.open("rb") as fh:  # by content: a brand's .otc/.ttc may carry any suffix
+        return fh.read(4) == b"ttcf"
+
+
 @lru_cache(maxsize=16)
 def _cmap(path: Path, index: int) -> frozenset[int]:
-    if path.suffix.lower() == ".ttc":
+    if _is_collection(path):
         with TTCollection(path, lazy=True) as collection:
             return frozenset(collection.fonts[index].getBestCmap())
     with TTFont(path, lazy=True) as font:
