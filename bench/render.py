@@ -23,15 +23,14 @@ import cv2
 from creative_automation.brief import Brief, load_brief
 from creative_automation.formats import resolve_format
 from creative_automation.imaging.io import encode_image, load_image, to_rgb_array
-from creative_automation.imaging.logo import load_logo
-from creative_automation.imaging.render import LogoPair
+from creative_automation.imaging.logo import LogoPair
 from creative_automation.imaging.saliency import focal_box
 from creative_automation.pipeline import render_group
 from creative_automation.plan import make_plan
 from creative_automation.providers.base import GenerationRequest
 from creative_automation.providers.procedural import ProceduralProvider
 from creative_automation.settings import Settings
-from creative_automation.sources import Source
+from creative_automation.sources import Source, load_logo
 
 ROOT = Path(__file__).parent
 EXAMPLES = ROOT.parent / "examples"

@@ -21,11 +21,11 @@ from rich.table import Table
 
 from .brief import brief_json_schema, load_brief
 from .errors import AssetError, CreativeAutomationError
-from .imaging.logo import load_logo
 from .manifest import CreativeRecord, Manifest
-from .pipeline import brand_fonts, check_fonts, run_campaign
+from .pipeline import check_fonts, run_campaign
 from .providers import build_image_provider
 from .settings import OutputFormat, load_settings
+from .sources import brand_fonts, load_logo
 
 app = typer.Typer(
     add_completion=False,

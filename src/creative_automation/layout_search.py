@@ -13,7 +13,7 @@ from .formats import Format
 from .imaging.crop import FitResult, fit_to_format
 from .imaging.geometry import Box
 from .imaging.layout import Layout, plan_layout
-from .imaging.render import LogoPair
+from .imaging.logo import LogoPair
 from .imaging.stats import BackgroundStats
 from .plan import CreativeSpec
 from .sources import Source

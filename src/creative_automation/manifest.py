@@ -12,6 +12,8 @@ from pydantic import BaseModel, Field
 from .compliance.findings import Finding
 
 SCHEMA_VERSION = 1
+_UMASK = os.umask(0o022)  # read the process umask once (setting it is the only way to read it)
+os.umask(_UMASK)
 Status = Literal["ok", "needs_review", "failed"]
 
 
@@ -81,6 +83,8 @@ def write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
+        # mkstemp makes the file private (0600); outputs get the usual umask-based mode
+        os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)

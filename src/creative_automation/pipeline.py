@@ -16,10 +16,9 @@ from .compliance.findings import Finding
 from .compliance.legal import prohibited_word_findings
 from .errors import AssetError, FontCoverageError
 from .formats import Format
-from .imaging.fonts import brand_face
-from .imaging.io import encode_image, resolve_asset
-from .imaging.logo import load_logo
-from .imaging.render import LogoPair, render_creative
+from .imaging.io import encode_image
+from .imaging.logo import LogoPair
+from .imaging.render import render_creative
 from .imaging.typography import check_coverage
 from .layout_search import FitCache, find_layout
 from .manifest import CreativeRecord, LayoutRecord, Manifest, Totals, write_atomic, write_manifest
@@ -28,7 +27,7 @@ from .plan import CreativeSpec, make_plan
 from .providers.base import ImageProvider
 from .report import write_report
 from .settings import Settings
-from .sources import Source, produce_sources
+from .sources import Source, brand_fonts, load_logo, produce_sources
 
 Progress = Callable[[str, int, int], None]
 DEFAULT_ACCENT = "#E4572E"
@@ -38,18 +37,6 @@ DEFAULT_ACCENT = "#E4572E"
 class CampaignResult:
     manifest: Manifest
     folder: Path
-
-
-def brand_fonts(brief: Brief, assets_dir: Path | None) -> tuple[Path, ...]:
-    """The brand's own font files, confined to the asset folder and checked to be fonts."""
-    if brief.brand is None or not brief.brand.fonts:
-        return ()
-    if assets_dir is None:
-        raise AssetError("the brand kit lists fonts but no asset folder was given (--assets)")
-    paths = tuple(resolve_asset(assets_dir, name) for name in brief.brand.fonts)
-    for path in paths:
-        brand_face(path)
-    return paths
 
 
 def check_fonts(brief: Brief, fonts: tuple[Path, ...] = ()) -> None:

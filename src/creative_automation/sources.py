@@ -1,4 +1,5 @@
-"""Per-product source images: reuse the brief's asset, or generate one (concurrently)."""
+"""Campaign inputs: each product's source image (reused asset or generated, concurrently),
+the brand's logo and fonts, all read from the asset folder with its safety checks."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from .brief import Brief, Product
+from .brief import Brand, Brief, Product
 from .errors import AssetError
+from .imaging.fonts import brand_face
 from .imaging.geometry import Box
 from .imaging.io import has_transparency, load_image, resolve_asset, to_rgb_array
+from .imaging.logo import LogoPair, logo_pair
 from .imaging.saliency import focal_box
 from .prompts import product_prompt
 from .providers.base import GenerationRequest, ImageProvider
@@ -119,3 +122,28 @@ def produce_sources(
     """Every product's source, produced concurrently (provider latency dominates a campaign)."""
     sources = asyncio.run(_all_sources(brief, assets_dir, provider, size, max_pixels))
     return {s.product_id: s for s in sources}
+
+
+def load_logo(brand: Brand, assets_dir: Path | None, max_pixels: int) -> LogoPair | None:
+    """The brand kit's logo (and its dark-background variant) from the asset folder."""
+    if brand.logo is None:
+        return None
+    if assets_dir is None:
+        raise AssetError(f"the brand kit names logo {brand.logo!r} but no asset folder was given")
+    light = load_image(resolve_asset(assets_dir, brand.logo), max_pixels=max_pixels)
+    dark = None
+    if brand.logo_on_dark:
+        dark = load_image(resolve_asset(assets_dir, brand.logo_on_dark), max_pixels=max_pixels)
+    return logo_pair(light, dark, brand.logo)
+
+
+def brand_fonts(brief: Brief, assets_dir: Path | None) -> tuple[Path, ...]:
+    """The brand's own font files, confined to the asset folder and checked to be fonts."""
+    if brief.brand is None or not brief.brand.fonts:
+        return ()
+    if assets_dir is None:
+        raise AssetError("the brand kit lists fonts but no asset folder was given (--assets)")
+    paths = tuple(resolve_asset(assets_dir, name) for name in brief.brand.fonts)
+    for path in paths:
+        brand_face(path)
+    return paths

@@ -8,10 +8,10 @@ from PIL import Image
 from creative_automation.formats import resolve_format
 from creative_automation.imaging.geometry import Box
 from creative_automation.imaging.layout import Layout, plan_layout
+from creative_automation.imaging.logo import LogoPair
 from creative_automation.imaging.render import (
     INK,
     WHITE,
-    LogoPair,
     _cta_colours,
     _ratio,
     render_creative,

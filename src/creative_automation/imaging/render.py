@@ -25,30 +25,13 @@ from ..compliance.legibility import (
 )
 from .geometry import Box
 from .layout import Layout, TextBlock
+from .logo import LogoPair
 from .typography import FittedText, draw_text
 
 WHITE: RGB = (255, 255, 255)
 INK: RGB = (20, 20, 24)  # near-black: softer than pure black on photographs
 SCRIM_LEVELS = (0.55, 0.65, 0.75)
 MIN_NON_TEXT_CONTRAST = 3.0  # DESIGN-GUIDE: transparent to 55–75 % dark or light
-
-
-@dataclass(frozen=True)
-class LogoPair:
-    """The brand logo for light backgrounds and its variant for dark ones (RGBA)."""
-
-    on_light: Image.Image
-    on_dark: Image.Image
-    name: str
-    _sized: dict[tuple[bool, int, int], Image.Image] = field(default_factory=dict, compare=False)
-
-    def at(self, width: int, height: int, *, dark_background: bool) -> Image.Image:
-        """The variant resized for a box; cached, as every locale of a format reuses it."""
-        key = (dark_background, width, height)
-        if key not in self._sized:
-            mark = self.on_dark if dark_background else self.on_light
-            self._sized[key] = mark.resize((width, height), Image.Resampling.LANCZOS)
-        return self._sized[key]
 
 
 @dataclass
@@ -307,7 +290,11 @@ def render_creative(
     variant = None
     if logo is not None and layout.logo_box is not None:
         lb = layout.logo_box
-        dark_bg = float(relative_luminance(canvas[lb.y0 : lb.y1, lb.x0 : lb.x1]).mean()) < 0.35
+        # the variant that stands out more from what is really behind it
+        behind = float(relative_luminance(canvas[lb.y0 : lb.y1, lb.x0 : lb.x1]).mean())
+        dark_bg = float(contrast_ratio(behind, logo.luminance(dark_background=True))) > float(
+            contrast_ratio(behind, logo.luminance(dark_background=False))
+        )
         variant = "on_dark" if dark_bg else "on_light"
         mark = logo.at(lb.width, lb.height, dark_background=dark_bg)
         with _patch(canvas, lb) as patch:
