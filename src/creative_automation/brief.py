@@ -22,7 +22,7 @@ from pydantic import (
 
 from .colour import parse_hex, to_hex
 from .errors import BriefError, Problem
-from .formats import FORMATS, resolve_format
+from .formats import DEFAULT_FORMATS, FORMATS, resolve_format
 from .providers.base import PackageShape
 
 Slug = Annotated[
@@ -126,7 +126,7 @@ class Brief(_Strict):
     products: list[Product] = Field(min_length=1, max_length=50)
     brand: Brand | None = None
     formats: list[str] = Field(
-        default_factory=lambda: ["1:1", "9:16", "16:9"],
+        default_factory=lambda: list(DEFAULT_FORMATS),
         min_length=1,
         description=f"By name or ratio: {', '.join(f'{f.name} ({f.ratio})' for f in FORMATS)}.",
     )

@@ -47,7 +47,7 @@ FORMATS: tuple[Format, ...] = (
     # Facebook feed/link: the platform's CTA button may cover the bottom-right corner.
     Format("link", "1.91:1", 1200, 628),
 )
-DEFAULT_FORMATS = ("1:1", "9:16", "16:9")
+DEFAULT_FORMATS = ("1:1", "9:16", "16:9")  # what a brief gets when it names none
 
 
 def resolve_format(key: str) -> Format:

@@ -69,7 +69,7 @@ class FitCache:
         return fit, true
 
     def preview(self, key: Key) -> tuple[BackgroundStats, Box]:
-        """Statistics and subject box of a framing, from a quarter-size fit (full-size coords)."""
+        """Statistics and subject box of a framing, from a reduced fit (full-size coords)."""
         if key not in self.small:
             k = SEARCH_SCALE
             if self.small_rgb is None:
@@ -106,7 +106,7 @@ def find_layout(
 ) -> tuple[FitResult, Layout, list[str]] | None:
     """The tightest framing of the subject at which headline, CTA and logo all fit.
 
-    At each zoom level every subject position is scored on a quarter-size preview; the best is
+    At each zoom level every subject position is scored on a reduced preview; the best is
     then made full size and laid out exactly (falling back to the next if rounding spoils it).
     A wider framing is only used when no position at the tighter one leaves room for the text.
     """

@@ -11,7 +11,7 @@ from ..formats import Format
 from .geometry import Box
 from .rules import LayoutRules, rules_for, safe_area
 from .stats import BackgroundStats
-from .typography import FittedText, fit_text
+from .typography import FittedText, detect_script, fit_text
 
 Side = Literal["top", "bottom", "left", "right"]
 CTA_RATIO_MIN = 0.35  # the CTA's type never drops below 35 % of the headline's
@@ -29,16 +29,11 @@ class TextBlock:
     box: Box  # union of headline and CTA
     side: Side
 
-    @property
-    def align(self) -> Literal["left", "right"]:
-        return "right" if self.headline.direction == "rtl" else "left"
-
 
 @dataclass(frozen=True)
 class Layout:
     text: TextBlock
     logo_box: Box | None
-    logo_corner: Corner | None
     subject_box: Box
     safe_box: Box
     score: float = 0.0  # higher is better: calm background, large type (comparable across fits)
@@ -104,7 +99,7 @@ def _fit_block(
             weight="bold",
             box_width=region.width,
             box_height=region.height - cta_h,
-            max_lines=2 if _is_cjk(message) else 3,
+            max_lines=2 if detect_script(message) == "cjk" else 3,
             min_size=rules.headline_min,
             max_size=max_size,
             fonts=fonts,
@@ -152,13 +147,6 @@ def _fit_cta(
         min_size=max(12, math.ceil(low * CTA_RATIO_MIN)),
         max_size=max_size,
         fonts=fonts,
-    )
-
-
-def _is_cjk(text: str) -> bool:
-    return any(
-        "\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af"
-        for ch in text
     )
 
 
@@ -256,7 +244,7 @@ def plan_layout(
                 - (2.0 * stats.busyness(logo) if logo else 0.0)
                 + (0.15 if side == "top" else 0.0)
             )
-            layout = Layout(block, logo, corner, subject, safe, score)
+            layout = Layout(block, logo, subject, safe, score)
             if best is None or score > best[0]:
                 best = (score, layout)
     return best[1] if best else None

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from ..colour import RGB
+from ..colour import RGB, to_hex
 from ..compliance.findings import Finding
 from ..compliance.legibility import (
     MIN_CONTRAST,
@@ -39,7 +39,6 @@ class Rendered:
     image: NDArray[np.uint8]
     text_color: RGB
     treatment: str  # "none" | "scrim-dark-0.55" | "panel" | ...
-    cta_colors: tuple[RGB, RGB] | None  # (pill, label)
     logo_variant: str | None
     findings: list[Finding] = field(default_factory=list)
     corrections: list[str] = field(default_factory=list)
@@ -262,13 +261,15 @@ def render_creative(
         patch.paste(colour, (0, 0, area.width, area.height), mask_img)
     findings = [contrast_finding(measured, large_text=False, where="headline")]
 
-    cta_colours = None
     if block.cta is not None and block.cta_box is not None:
         pb = block.cta_box
         behind = canvas[pb.y0 : pb.y1, pb.x0 : pb.x1].reshape(-1, 3).mean(0)
         choices = [accent, *palette, *([brand_primary] if brand_primary else []), INK, WHITE]
-        pill_rgb, label_rgb = _cta_colours(_pill_colour(choices, _rgb(behind)))
-        cta_colours = (pill_rgb, label_rgb)
+        chosen = _pill_colour(choices, _rgb(behind))
+        pill_rgb, label_rgb = _cta_colours(chosen)
+        if pill_rgb != accent:
+            why = "the accent does not stand out here" if chosen != accent else "for its label"
+            corrections.append(f"CTA button in {to_hex(pill_rgb)} ({why})")
         pill = _pill(pb.width, pb.height, pill_rgb)
         label_box = Box(0, 0, block.cta.width, block.cta.height).shift(
             (pb.width - block.cta.width) // 2, (pb.height - block.cta.height) // 2
@@ -299,7 +300,7 @@ def render_creative(
         mark = logo.at(lb.width, lb.height, dark_background=dark_bg)
         with _patch(canvas, lb) as patch:
             patch.paste(mark, (0, 0), mark)
-    return Rendered(canvas, colour, treatment.label, cta_colours, variant, findings, corrections)
+    return Rendered(canvas, colour, treatment.label, variant, findings, corrections)
 
 
 def _rgb(values: NDArray[np.floating]) -> RGB:

@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from creative_automation.compliance.legibility import contrast_ratio, relative_luminance
 from creative_automation.imaging.geometry import Box
 from creative_automation.providers.base import GenerationRequest, GenerationResult, parse_hex
 from creative_automation.providers.labels import LabelArt
@@ -46,13 +47,11 @@ def _stable_hash(text: str) -> int:
 
 
 def _luminance(c: Colour) -> float:
-    lin = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
-    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    return float(relative_luminance(np.array(c, np.float32) * 255.0))
 
 
 def _contrast(a: Colour, b: Colour) -> float:
-    la, lb = sorted((_luminance(a), _luminance(b)))
-    return (lb + 0.05) / (la + 0.05)
+    return float(contrast_ratio(_luminance(a), _luminance(b)))
 
 
 @dataclass(frozen=True)
