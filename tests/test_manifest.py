@@ -104,11 +104,6 @@ def test_failed_write_keeps_the_old_file_and_removes_the_temp_file(tmp_path: Pat
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: mkstemp creates the temp file 0600 and the rename keeps it, so manifest.json, "
-    "report.html and every creative are unreadable to other users (other tools, a web server)",
-)
 def test_written_files_get_the_usual_permissions(tmp_path: Path) -> None:
     plain = tmp_path / "plain.json"
     plain.write_bytes(b"{}")  # what open() gives under the current umask
