@@ -165,3 +165,8 @@ def test_contrast_finding_at_the_wcag_aa_thresholds(
 
 def test_contrast_finding_rounds_the_measured_value() -> None:
     assert contrast_finding(7.12345, large_text=False, where="headline").value == 7.12
+
+
+def test_reported_value_never_rounds_up_across_the_threshold() -> None:
+    finding = contrast_finding(4.499, large_text=False, where="headline")
+    assert finding.status == "fail" and finding.value == 4.49

@@ -91,7 +91,7 @@ def contrast_finding(value: float, *, large_text: bool, where: str) -> Finding:
     return Finding(
         check="contrast",
         status="pass" if value >= threshold else "fail",
-        value=round(value, 2),
+        value=math.floor(value * 100) / 100,  # rounded down: 4.499 must not read as 4.5
         threshold=threshold,
         detail=f"WCAG contrast of the {where} against the pixels behind it "
         f"({'large' if large_text else 'normal'} text)",
