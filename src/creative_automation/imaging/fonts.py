@@ -247,6 +247,7 @@ def brand_face(path: Path) -> Face:
     return Face(path, 0, str(name or path.stem))
 
 
+@lru_cache(maxsize=4096)  # layout asks again for every candidate box of the same copy
 def font_for(
     text: str, locale: str, weight: Weight, preferred: tuple[Path, ...] = ()
 ) -> tuple[Path, int, str]:

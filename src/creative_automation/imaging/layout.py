@@ -15,6 +15,7 @@ from .typography import FittedText, detect_script, fit_text
 
 Side = Literal["top", "bottom", "left", "right"]
 CTA_RATIO_MIN = 0.35  # the CTA's type never drops below 35 % of the headline's
+FIT_GRID = 16  # px: text boxes are measured on this grid
 Corner = Literal["top-left", "top-right", "bottom-left", "bottom-right"]
 
 
@@ -82,23 +83,28 @@ def _fit_block(
     fonts: tuple[Path, ...] = (),
 ) -> TextBlock | None:
     """Largest headline (and its CTA) that fits the region and the text-area cap."""
+    # Fit in a box a little smaller than the region, rounded to a grid: the many candidate
+    # regions of a layout search then share measurements (text never exceeds the region).
+    box = Box(0, 0, region.width // FIT_GRID * FIT_GRID, region.height // FIT_GRID * FIT_GRID)
+    if box.width <= 0 or box.height <= 0:
+        return None
     max_size = rules.headline_max
     for _ in range(4):
         cta_fit: FittedText | None = None
         cta_h = 0
         if cta:
-            cta_fit = _fit_cta(cta, locale, region, rules.headline_min, max_size, rules, fonts)
+            cta_fit = _fit_cta(cta, locale, box, rules.headline_min, max_size, rules, fonts)
             if cta_fit is None:
                 return None
             cta_h = _pill_size(cta_fit)[1] + round(0.45 * cta_fit.size)
-        if region.height - cta_h < rules.headline_min:
+        if box.height - cta_h < rules.headline_min:
             return None
         headline = fit_text(
             message,
             locale,
             weight="bold",
-            box_width=region.width,
-            box_height=region.height - cta_h,
+            box_width=box.width,
+            box_height=box.height - cta_h,
             max_lines=2 if detect_script(message) == "cjk" else 3,
             min_size=rules.headline_min,
             max_size=max_size,
@@ -109,7 +115,7 @@ def _fit_block(
         if cta:
             # the CTA is set at 35–45 % of the headline actually chosen (DESIGN-GUIDE); its
             # room was reserved at the largest size, so the smaller button always fits
-            cta_fit = _fit_cta(cta, locale, region, headline.size, headline.size, rules, fonts)
+            cta_fit = _fit_cta(cta, locale, box, headline.size, headline.size, rules, fonts)
             if cta_fit is None:
                 return None
         block = _place(region, side, headline, cta_fit)
@@ -212,7 +218,19 @@ def plan_layout(
     # a line at the minimum size, plus the smallest CTA button and its gap under it
     min_height = round(rules.headline_min * (1.0 + (0.35 * 1.9 + 0.16 if cta else 0.0)))
     min_width = 2 * rules.headline_min
+
+    def block_in(text_region: Box, side: Side) -> TextBlock | None:
+        if text_region.width < min_width or text_region.height < min_height:
+            return None  # cannot hold one line at the minimum size (+ the button): skip measuring
+        key = (text_region, side)
+        if key not in fitted:
+            fitted[key] = _fit_block(text_region, side, message, cta, locale, rules, area, fonts)
+        block = fitted[key]
+        # everything drawn stays inside its region, hence inside the safe area
+        return block if block is not None and text_region.contains(block.box) else None
+
     for side, region in _regions(safe, subject, rules.gap):
+        whole = block_in(region, side)
         for corner in corners:
             logo = clear = None
             if corner and logo_aspect:
@@ -225,18 +243,11 @@ def plan_layout(
                 clear = logo.expand(max(1, lh // 2))
                 if clear.intersects(subject.expand(rules.gap)):
                     continue
-            text_region = _without(region, clear, side) if clear else region
-            if text_region.width < min_width or text_region.height < min_height:
-                continue  # cannot hold one line at the minimum size (+ the button): skip measuring
-            key = (text_region, side)
-            if key not in fitted:
-                fitted[key] = _fit_block(
-                    text_region, side, message, cta, locale, rules, area, fonts
-                )
-            block = fitted[key]
-            if block is None or not text_region.contains(block.box):
-                continue  # everything drawn stays inside its region, hence the safe area
-            if clear is not None and clear.intersects(block.box):
+            block = whole
+            if clear is not None and (block is None or clear.intersects(block.box)):
+                # the logo's corner is taken from the region only when the text reaches it
+                block = block_in(_without(region, clear, side), side) if block else None
+            if block is None or (clear is not None and clear.intersects(block.box)):
                 continue
             score = (
                 -4.0 * stats.busyness(block.box.expand(rules.gap))
