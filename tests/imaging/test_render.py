@@ -88,3 +88,27 @@ def test_logo_variant_follows_background() -> None:
     assert layout.logo_box is not None
     lb = layout.logo_box
     assert out.image[lb.y0 + 50, lb.x0 + 50].max() < 60, "the dark mark is drawn in its box"
+
+
+def test_contrast_is_measured_on_the_pixels_the_creative_has() -> None:
+    """What the treatment chooser measured is what the composed creative shows behind the text."""
+    from creative_automation.imaging.render import _choose_treatment, _ink_mask, _with_treatment
+
+    rng = np.random.default_rng(7)
+    bg = rng.integers(60, 200, (1080, 1080, 3), dtype=np.uint8)
+    layout = layout_on(bg)
+    block = layout.text
+    out = render_creative(bg, layout, accent=(20, 80, 200), brand_primary=None, logo=None)
+    mask, area = _ink_mask(
+        block.headline, block.headline_box, round(0.3 * block.headline.size), 1080, 1080
+    )
+    ink = np.asarray(mask) > 64
+    _, treatment, _ = _choose_treatment(bg, block, ink, area, None)
+    expected = _with_treatment(bg, area, treatment, block)
+    composed = out.image[area.y0 : area.y1, area.x0 : area.x1]
+    untouched = np.asarray(mask) == 0  # pixels with no glyph coverage at all
+    if block.cta_box is not None:  # the button is drawn later, over its own box
+        c = block.cta_box.shift(-area.x0, -area.y0).clamp(area.width, area.height)
+        untouched[c.y0 : c.y1, c.x0 : c.x1] = False
+    assert untouched.sum() > 1000
+    assert np.array_equal(composed[untouched], expected[untouched])

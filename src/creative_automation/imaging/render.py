@@ -20,7 +20,6 @@ from ..compliance.legibility import (
     contrast_finding,
     contrast_ratio,
     relative_luminance,
-    text_contrast,
     worst_contrast,
 )
 from .geometry import Box
@@ -164,17 +163,18 @@ def _with_treatment(
 
 def _choose_treatment(
     bg: NDArray[np.uint8], block: TextBlock, glyphs: NDArray[np.bool_], area: Box, brand: RGB | None
-) -> tuple[RGB, Treatment]:
+) -> tuple[RGB, Treatment, float]:
     """The least intrusive colour + treatment that reaches the contrast target (guide order):
     white or near-black alone, then an edge scrim at 55/65/75 % (dark behind white text, light
     behind dark text; the likelier pairing first), then a panel in the brand colour, then a
-    near-opaque black box."""
+    near-opaque black box. Returns the colour, the treatment and the contrast it measured on
+    exactly the pixels the composed creative will have behind the glyphs."""
     # the pixels behind and just around the glyphs, dilated once for every option
     sel = cv2.dilate(glyphs.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
     plain = relative_luminance(bg[area.y0 : area.y1, area.x0 : area.x1])[sel]
     scored = sorted(((worst_contrast(plain, c), c) for c in (WHITE, INK)), reverse=True)
     if scored[0][0] >= MIN_CONTRAST:
-        return scored[0][1], Treatment("none", 0.0, INK)
+        return scored[0][1], Treatment("none", 0.0, INK), scored[0][0]
     options: list[tuple[RGB, Treatment]] = []
     for _, colour in scored:
         scrim = (0, 0, 0) if colour == WHITE else WHITE
@@ -188,10 +188,10 @@ def _choose_treatment(
         behind = _with_treatment(bg, area, treatment, block)
         value = worst_contrast(relative_luminance(behind)[sel], colour)
         if value >= MIN_CONTRAST:
-            return colour, treatment
+            return colour, treatment, value
         if value > best[0]:
             best = (value, colour, treatment)
-    return best[1], best[2]
+    return best[1], best[2], best[0]
 
 
 @lru_cache(maxsize=64)
@@ -247,7 +247,7 @@ def render_creative(
         block.headline, block.headline_box, round(0.3 * block.headline.size), w, h
     )
     ink = np.asarray(mask_img) > 64
-    colour, treatment = _choose_treatment(bg, block, ink, area, brand_primary)
+    colour, treatment, measured = _choose_treatment(bg, block, ink, area, brand_primary)
     canvas = bg.copy()
     corrections: list[str] = []
     covered = treatment.alpha(block, w, h, Box(0, 0, w, h))
@@ -255,8 +255,6 @@ def render_creative(
         _mix(canvas, covered[0], covered[1], treatment.colour)
         what = "gradient scrim" if treatment.kind == "scrim" else "solid panel"
         corrections.append(f"{what} at {round(treatment.level * 100)}% added for text contrast")
-    # measured again on the composed pixels, exactly where the glyphs land
-    measured = text_contrast(canvas[area.y0 : area.y1, area.x0 : area.x1], ink, colour)
     with _patch(canvas, area) as patch:  # the glyphs, through their own coverage mask
         patch.paste(colour, (0, 0, area.width, area.height), mask_img)
     findings = [contrast_finding(measured, large_text=False, where="headline")]
