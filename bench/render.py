@@ -35,6 +35,10 @@ from creative_automation.settings import Settings
 from creative_automation.sources import Source, load_logo
 
 ROOT = Path(__file__).parent
+FLOOR = "floor: decode + cv2 cubic resize + encode"
+ANALYSIS = "  source analysis (decode + subject), share per creative"
+GROUP = "  9:16 background + 4 locales, share per creative"
+CAMPAIGN = "creative in a campaign (sum of the two lines above)"
 EXAMPLES = ROOT.parent / "examples"
 FMT = resolve_format("9:16")
 
@@ -100,14 +104,29 @@ def cold(src: Path, brief: Brief, locale: str, logo: LogoPair | None, out: Path)
     group(analyse(src), brief, [locale], logo, out)
 
 
-def median_ms(fn: Callable[[], object], runs: int, per: int = 1) -> float:
-    fn()  # warm caches (fonts, cascades) so the median is the steady state
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000 / per)
-    return statistics.median(times)
+def _ms(fn: Callable[[], object]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return (time.perf_counter() - t0) * 1000
+
+
+def blocks(
+    paths: dict[str, tuple[Callable[[], object], int]], runs: int, rounds: int = 5
+) -> dict[str, list[float]]:
+    """Median ms per creative of each path in each of several rounds.
+
+    Within a round each path runs `runs` times back to back (a tight loop: the floor gets hot
+    caches, as the issue's "about 20 ms" assumes); the rounds alternate the paths, so the drift
+    of a shared 2-core VM (±15 % over seconds) reaches floor and creative alike and the ratio is
+    taken per round.
+    """
+    for fn, _ in paths.values():
+        fn()  # warm fonts, cascades and code paths: the median is the steady state
+    medians: dict[str, list[float]] = {name: [] for name in paths}
+    for _ in range(rounds):
+        for name, (fn, per) in paths.items():
+            medians[name].append(statistics.median(_ms(fn) / per for _ in range(runs)))
+    return medians
 
 
 def main() -> None:
@@ -122,35 +141,39 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         src = _source(folder)
-        floor_name = "floor: decode + cv2 cubic resize + encode"
-        rows = {floor_name: median_ms(partial(floor, src), args.runs)}
-        for locale in brief.locale_tags:
-            rows[f"creative, cold, {locale}"] = median_ms(
-                partial(cold, src, brief, locale, logo, folder), args.runs
-            )
-        # In a campaign the source is analysed once per product (for all formats × locales) and
-        # each product × format background once for its locales (ARCHITECTURE.md perf model).
         per_product = len(brief.formats) * len(brief.locale_tags)
         n = len(brief.locale_tags)
         source = analyse(src)
-        analysis = median_ms(partial(analyse, src), args.runs)
-        story = median_ms(partial(group, source, brief, brief.locale_tags, logo, folder), args.runs)
-        rows[f"  source analysis (decode + subject) / {per_product} creatives"] = (
-            analysis / per_product
-        )
-        rows[f"  9:16 background + {n} locales, per creative"] = story / n
-        campaign = "creative in a campaign (sum of the two lines above)"
-        rows[campaign] = analysis / per_product + story / n
-    base = rows[floor_name]
+        paths: dict[str, tuple[Callable[[], object], int]] = {
+            FLOOR: (partial(floor, src), 1),
+            # In a campaign the source is analysed once per product (all its formats × locales)
+            # and each product × format background once for its locales (ARCHITECTURE.md).
+            ANALYSIS: (partial(analyse, src), per_product),
+            GROUP: (partial(group, source, brief, brief.locale_tags, logo, folder), n),
+        }
+        for locale in brief.locale_tags:
+            paths[f"creative, cold, {locale}"] = (
+                partial(cold, src, brief, locale, logo, folder),
+                1,
+            )
+        times = blocks(paths, max(3, args.runs // 5))
+    # per round: a campaign creative = its share of the source analysis + its group share
+    campaign_ms = [a + g for a, g in zip(times[ANALYSIS], times[GROUP], strict=True)]
+    ratios = [c / f for c, f in zip(campaign_ms, times[FLOOR], strict=True)]
+    rows = {name: statistics.median(v) for name, v in times.items()}
+    rows[CAMPAIGN] = statistics.median(campaign_ms)
+    base = rows[FLOOR]
     print(f"{'1080×1920 JPEG q90 4:4:4, one thread':<58} {'ms':>8} {'× floor':>8}")
     for name, ms in rows.items():
         print(f"{name:<58} {ms:8.1f} {ms / base:8.2f}")
     single = statistics.median(v for k, v in rows.items() if k.startswith("creative, cold"))
-    shared = rows[campaign]
-    ok = shared <= 2 * base
+    ratio = statistics.median(ratios)
+    q1, _, q3 = statistics.quantiles(ratios, n=4)
+    ok = ratio <= 2.0
     print(
-        f"\ntarget ≤ 2× floor: in a campaign {shared / base:.2f}× ({'PASS' if ok else 'OVER'}); "
-        f"cold single creative {single / base:.2f}×"
+        f"\ntarget ≤ 2× floor: a creative in a campaign {ratio:.2f}× the floor, median of "
+        f"{len(ratios)} rounds (quartiles {q1:.2f}–{q3:.2f}) → {'PASS' if ok else 'OVER'}; "
+        f"a lone creative {single / base:.2f}×"
     )
     result = {
         "benchmark": "render",
@@ -160,7 +183,8 @@ def main() -> None:
         "unit": "ms per creative (median)",
         "rows": {k: round(v, 2) for k, v in rows.items()},
         "floor_ms": round(base, 2),
-        "campaign_ratio": round(shared / base, 3),
+        "campaign_ratio": round(ratio, 3),
+        "campaign_ratio_quartiles": [round(q1, 3), round(q3, 3)],
         "cold_ratio": round(single / base, 3),
         "target_ratio": 2.0,
         "pass": ok,
