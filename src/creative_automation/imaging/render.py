@@ -175,8 +175,11 @@ def _choose_treatment(
     scored = sorted(((worst_contrast(plain, c), c) for c in (WHITE, INK)), reverse=True)
     if scored[0][0] >= MIN_CONTRAST:
         return scored[0][1], Treatment("none", 0.0, INK), scored[0][0]
+    # the scrim that follows the picture: darken a darker-than-mid area (white text), lighten a
+    # light one (dark text); washing a photo out looks hazy where darkening it looks natural
+    order = (WHITE, INK) if float(plain.mean()) < 0.35 else (INK, WHITE)
     options: list[tuple[RGB, Treatment]] = []
-    for _, colour in scored:
+    for colour in order:
         scrim = (0, 0, 0) if colour == WHITE else WHITE
         options += [(colour, Treatment("scrim", level, scrim)) for level in SCRIM_LEVELS]
     if brand is not None:
