@@ -6,8 +6,11 @@
     ├── AssetError                     an input image is missing, unsafe, corrupt or too large
     ├── OutputError                    the output folder cannot be written
     ├── ProviderError                  an image/text provider failed
-    │   ├── ProviderUnavailable        transient: retry or fall back to the next provider
-    │   └── ContentRejected            final: the provider refused this prompt
+    │   ├── ProviderUnavailable        transient (429, 5xx, timeout): retry, then fall back
+    │   ├── ProviderFailed             permanent for this provider (auth, credit, bad request):
+    │   │                              no retry, fall back to the next provider
+    │   └── ContentRejected            the provider refused this prompt: never retried with the
+    │                                  same prompt on the same provider
     └── RenderError                    a creative cannot be composed as the rules demand
         └── FontCoverageError          no bundled font covers the text (never draw tofu)
 
@@ -67,11 +70,39 @@ class ProviderError(CreativeAutomationError):
 
 
 class ProviderUnavailable(ProviderError):
-    """A transient provider failure: retry later or fall back to the next provider."""
+    """A transient provider failure: retry later or fall back to the next provider.
+
+    `retry_after` is the wait in seconds the provider asked for (Retry-After), if any.
+    """
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, status: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.status = status
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild, (type(self), str(self), self.retry_after, self.status))
+
+
+class ProviderFailed(ProviderError):
+    """A permanent failure of this provider for this request (bad key, no credit, bad request):
+    not retried; the chain falls back to the next provider."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class ContentRejected(ProviderError):
     """The provider refused the prompt (content policy); never retried with the same prompt."""
+
+
+def _rebuild(
+    cls: type[ProviderUnavailable], message: str, retry_after: float | None, status: int | None
+) -> ProviderUnavailable:
+    return cls(message, retry_after=retry_after, status=status)
 
 
 class RenderError(CreativeAutomationError):
@@ -92,6 +123,7 @@ __all__ = [
     "OutputError",
     "Problem",
     "ProviderError",
+    "ProviderFailed",
     "ProviderUnavailable",
     "RenderError",
 ]

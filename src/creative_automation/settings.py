@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import ConfigError
@@ -32,6 +32,27 @@ class Settings(BaseSettings):
     generation_size: int = Field(
         1024, ge=256, le=4096, description="Long side of generated sources."
     )
+
+    # --- GenAI providers (issue 3). Keys use the providers' own variable names. ---
+    image_providers: str | None = Field(
+        None,
+        description="Fallback order, e.g. 'openai,stability,procedural'; default: every "
+        "provider whose credentials are set, then procedural.",
+    )
+    openai_api_key: SecretStr | None = Field(None, validation_alias="OPENAI_API_KEY")
+    openai_image_model: str = "gpt-image-1"
+    openai_image_quality: str = "medium"
+    openai_text_model: str = "gpt-4.1-mini"
+    stability_api_key: SecretStr | None = Field(None, validation_alias="STABILITY_API_KEY")
+    stability_base_url: str = "https://api.stability.ai"
+    stability_model: str = "core"
+    firefly_client_id: SecretStr | None = Field(None, validation_alias="FIREFLY_CLIENT_ID")
+    firefly_client_secret: SecretStr | None = Field(None, validation_alias="FIREFLY_CLIENT_SECRET")
+    firefly_base_url: str = "https://firefly-api.adobe.io"
+    firefly_ims_url: str = "https://ims-na1.adobelogin.com"
+    firefly_model: str = "image4_standard"
+    provider_timeout_s: float = Field(120.0, gt=0)
+    redis_url: str | None = None
 
 
 def load_settings(**overrides: object) -> Settings:
