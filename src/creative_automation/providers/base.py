@@ -58,6 +58,11 @@ class GenerationResult:
     latency_s: float
     subject_box: Box | None  # the product in image pixels, if the provider knows it
     prompt: str
+    # filled in by the provider chain: what was tried before this result, and whether it came
+    # from the generation cache (then cost_usd is what it cost originally, not paid again)
+    fallbacks: tuple[str, ...] = ()
+    cached: bool = False
+    quality: float | None = None
 
 
 class ImageProvider(Protocol):
