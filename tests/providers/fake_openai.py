@@ -1,0 +1,165 @@
+"""A fake OpenAI API on a local pytest-httpserver: handlers reproducing the documented contract."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from PIL import Image
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+IMAGES = "/v1/images/generations"
+CHAT = "/v1/chat/completions"
+GPT_IMAGE_SIZES = {"1024x1024", "1536x1024", "1024x1536", "auto"}
+DALLE3_SIZES = {"1024x1024", "1792x1024", "1024x1792"}
+
+
+def png_b64(width: int, height: int) -> str:
+    """A real PNG of that size, base64-encoded as the API sends it."""
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 40, 90)).save(buf, "PNG", compress_level=1)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def _json(body: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(json.dumps(body), status, headers, content_type="application/json")
+
+
+def error_body(message: str, type_: str, code: str | None, param: str | None = None) -> dict:
+    return {"error": {"message": message, "type": type_, "param": param, "code": code}}
+
+
+def _images(request: Request) -> Response:
+    """POST /v1/images/generations as §1.2/§1.4 describe, validating what the real API validates."""
+    body = request.get_json()
+    model, size = body.get("model", "dall-e-2"), body.get("size", "1024x1024")
+    gpt = str(model).startswith("gpt-image")
+    if gpt and "response_format" in body:  # GPT image models reject the field outright
+        msg = "Unknown parameter: 'response_format'."
+        return _json(error_body(msg, "invalid_request_error", "unknown_parameter"), 400)
+    if size not in (GPT_IMAGE_SIZES if gpt else DALLE3_SIZES) or body.get("n", 1) != 1:
+        msg = f"Invalid value: '{size}'."
+        return _json(error_body(msg, "invalid_request_error", "invalid_value", "size"), 400)
+    width, height = (1024, 1024) if size == "auto" else map(int, size.split("x"))
+    if gpt or body.get("response_format") == "b64_json":
+        item = {"b64_json": png_b64(width, height)}
+    else:  # dall-e's default: a URL, which this client must not ask for
+        item = {"url": "https://example.invalid/img.png", "revised_prompt": body["prompt"]}
+    answer: dict[str, object] = {"created": 1713833628, "data": [item]}
+    if gpt:
+        answer |= {
+            "size": size,
+            "quality": body.get("quality", "medium"),
+            "output_format": body.get("output_format", "png"),
+            "usage": {
+                "input_tokens": 50,
+                "output_tokens": 1056,
+                "total_tokens": 1106,
+                "input_tokens_details": {"text_tokens": 50, "image_tokens": 0},
+            },
+        }
+    return _json(answer, headers={"x-request-id": "req_fake123"})
+
+
+def serve_images(server: HTTPServer) -> None:
+    server.expect_request(IMAGES, method="POST").respond_with_handler(_images)
+
+
+def serve_error(
+    server: HTTPServer,
+    status: int,
+    *,
+    code: str | None = None,
+    type_: str = "invalid_request_error",
+    message: str = "something went wrong",
+    headers: dict[str, str] | None = None,
+    path: str = IMAGES,
+) -> None:
+    """Every request to `path` answers with an OpenAI error body (§1.5)."""
+    body = error_body(message, type_, code)
+    all_headers = {"x-request-id": "req_err456", **(headers or {})}
+    server.expect_request(path, method="POST").respond_with_response(
+        _json(body, status, all_headers)
+    )
+
+
+def serve_raw(server: HTTPServer, body: str, content_type: str, path: str = IMAGES) -> None:
+    server.expect_request(path, method="POST").respond_with_data(body, content_type=content_type)
+
+
+def serve_slow(server: HTTPServer, seconds: float, path: str = IMAGES) -> None:
+    def slow(request: Request) -> Response:
+        time.sleep(seconds)
+        return _images(request) if path == IMAGES else _json(chat_completion("Bonjour"))
+
+    server.expect_request(path, method="POST").respond_with_handler(slow)
+
+
+def chat_completion(
+    content: str | None, *, finish_reason: str = "stop", refusal: str | None = None
+) -> dict:
+    """A chat.completion body as §5 describes."""
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": 1713833628,
+        "model": "gpt-4.1-mini-2025-04-14",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content, "refusal": refusal},
+                "finish_reason": finish_reason,
+                "logprobs": None,
+            }
+        ],
+        "usage": {"prompt_tokens": 60, "completion_tokens": 8, "total_tokens": 68},
+    }
+
+
+def serve_chat(server: HTTPServer, body: dict) -> None:
+    server.expect_request(CHAT, method="POST").respond_with_json(body)
+
+
+def requests_to(server: HTTPServer, path: str) -> list[Request]:
+    return [request for request, _ in server.log if request.path == path]
+
+
+@contextmanager
+def keepalive_chat_server(content: str) -> Iterator[tuple[str, list[int]]]:
+    """A chat endpoint on 127.0.0.1 that keeps connections alive (werkzeug's server, behind
+    pytest-httpserver, closes every connection). Yields the base URL and the client ports seen,
+    one per request, so tests can tell new connections from reused ones."""
+    body = json.dumps(chat_completion(content)).encode()
+    ports: list[int] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["content-length"]))
+            ports.append(self.client_address[1])
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/v1", ports
+    finally:
+        server.shutdown()
+        server.server_close()
