@@ -131,6 +131,9 @@ class Brief(_Strict):
         description=f"By name or ratio: {', '.join(f'{f.name} ({f.ratio})' for f in FORMATS)}.",
     )
     seed: int = Field(0, ge=0, description="Generation seed: the same seed gives the same pixels.")
+    budget_usd: float | None = Field(
+        None, ge=0, description="Most the campaign may spend on image generation (USD)."
+    )
 
     @field_validator("formats")
     @classmethod

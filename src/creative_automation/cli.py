@@ -23,7 +23,6 @@ from .brief import brief_json_schema, load_brief
 from .errors import AssetError, CreativeAutomationError
 from .manifest import CreativeRecord, Manifest
 from .pipeline import check_fonts, run_campaign
-from .providers import build_image_provider
 from .settings import OutputFormat, load_settings
 from .sources import brand_fonts, load_logo
 
@@ -54,7 +53,10 @@ def run(
         OutputFormat | None, typer.Option("--format", help="jpeg or png [CAP_OUTPUT_FORMAT].")
     ] = None,
     provider: Annotated[
-        str | None, typer.Option(help="Image provider [CAP_IMAGE_PROVIDER].")
+        str | None,
+        typer.Option(
+            "--providers", help="Provider order, e.g. 'openai,procedural' [CAP_IMAGE_PROVIDERS]."
+        ),
     ] = None,
     workers: Annotated[int | None, typer.Option(help="Render processes [CAP_WORKERS].")] = None,
     seed: Annotated[
@@ -66,14 +68,13 @@ def run(
         settings = load_settings(
             output_dir=out_dir,
             output_format=output_format,
-            image_provider=provider,
+            image_providers=provider,
             workers=workers,
             seed=seed,
         )
         parsed = load_brief(brief)
         if settings.seed is not None:
             parsed = parsed.model_copy(update={"seed": settings.seed})
-        image_provider = build_image_provider(settings.image_provider)
         with Progress(
             TextColumn("[bold]{task.description:<8}"),
             BarColumn(),
@@ -93,7 +94,6 @@ def run(
                 parsed,
                 assets_dir=assets,
                 out_dir=settings.output_dir,
-                provider=image_provider,
                 settings=settings,
                 progress=progress,
             )

@@ -53,6 +53,8 @@ class CreativeRecord(BaseModel):
     text_color: str | None = None
     treatment: str | None = None
     logo_variant: str | None = None
+    cached: bool = False  # the generated source came from the generation cache (no new call)
+    source_quality: float | None = None  # quality score of the generated source, 0–1
     headline_px: int | None = None  # font sizes chosen by measurement
     cta_px: int | None = None
     render_ms: float = 0.0
@@ -68,6 +70,11 @@ class Totals(BaseModel):
     duration_s: float
 
 
+class ProviderCall(BaseModel):
+    provider: str  # "openai/gpt-image-1"
+    cost_usd: float
+
+
 class Manifest(BaseModel):
     schema_version: int = SCHEMA_VERSION
     campaign_id: str
@@ -76,6 +83,9 @@ class Manifest(BaseModel):
     output_format: str
     creatives: list[CreativeRecord]
     totals: Totals
+    budget_usd: float | None = None  # the campaign's spending cap, if it had one
+    provider_calls: list[ProviderCall] = Field(default_factory=list)  # every paid call
+    prices_read_on: str | None = None  # date of the price table the costs come from
 
 
 def write_atomic(path: Path, data: bytes) -> None:

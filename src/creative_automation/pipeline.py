@@ -21,10 +21,21 @@ from .imaging.logo import LogoPair
 from .imaging.render import render_creative
 from .imaging.typography import check_coverage
 from .layout_search import FitCache, find_layout
-from .manifest import CreativeRecord, LayoutRecord, Manifest, Totals, write_atomic, write_manifest
+from .manifest import (
+    CreativeRecord,
+    LayoutRecord,
+    Manifest,
+    ProviderCall,
+    Totals,
+    write_atomic,
+    write_manifest,
+)
 from .outputs import campaign_folder
 from .plan import CreativeSpec, make_plan
 from .providers.base import ImageProvider
+from .providers.budget import Budget
+from .providers.prices import prices_read_on
+from .providers.setup import build_chain
 from .report import write_report
 from .settings import Settings
 from .sources import Source, brand_fonts, load_logo, produce_sources
@@ -93,6 +104,8 @@ def render_group(
             call_to_action=spec.call_to_action,
             asset=source.asset,
             fallbacks=list(source.notes),
+            cached=source.cached,
+            source_quality=source.quality,
         )
         if found is None:
             findings.append(
@@ -180,8 +193,8 @@ def run_campaign(
     *,
     assets_dir: Path | None,
     out_dir: Path,
-    provider: ImageProvider,
     settings: Settings,
+    provider: ImageProvider | None = None,
     progress: Progress | None = None,
 ) -> CampaignResult:
     """Render every creative of the brief into out_dir/<campaign_id>/, replaced atomically."""
@@ -192,6 +205,11 @@ def run_campaign(
     fonts = brand_fonts(brief, assets_dir)
     check_fonts(brief, fonts)
     plan = make_plan(brief)
+    budget = Budget(
+        brief.budget_usd if brief.budget_usd is not None else settings.campaign_budget_usd
+    )
+    if provider is None:  # the configured chain: keys present → real providers, then procedural
+        provider = build_chain(settings, budget)
     logo = load_logo(brief.brand, assets_dir, settings.max_asset_pixels) if brief.brand else None
     with campaign_folder(out_dir, brief.campaign_id) as (staging, final):
         say("sources", 0, len(brief.products))
@@ -248,9 +266,13 @@ def run_campaign(
                 needs_review=sum(r.status == "needs_review" for r in records),
                 failed=sum(r.status == "failed" for r in records),
                 warnings=sum(any(f.status == "warn" for f in r.compliance) for r in records),
-                cost_usd=round(sum(r.cost_usd for r in records), 4),
+                # every paid call counts, a generation the quality gate rejected included
+                cost_usd=round(max(budget.spent_usd, sum(r.cost_usd for r in records)), 4),
                 duration_s=round(time.perf_counter() - started, 3),
             ),
+            budget_usd=budget.limit_usd,
+            provider_calls=[ProviderCall(provider=w, cost_usd=c) for w, c in budget.calls],
+            prices_read_on=prices_read_on(),
         )
         write_manifest(manifest, staging)
         write_report(manifest, brief, staging)

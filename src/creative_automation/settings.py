@@ -25,7 +25,6 @@ class Settings(BaseSettings):
     # every platform's file-size limit; q90 with 4:4:4 chroma keeps text edges crisp.
     output_format: OutputFormat = "jpeg"
     jpeg_quality: int = Field(90, ge=50, le=100)
-    image_provider: str = "procedural"
     seed: int | None = Field(None, ge=0, description="Overrides the brief's generation seed.")
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
     max_asset_pixels: int = Field(40_000_000, ge=1_000_000)
@@ -52,6 +51,9 @@ class Settings(BaseSettings):
     firefly_ims_url: str = "https://ims-na1.adobelogin.com"
     firefly_model: str = "image4_standard"
     provider_timeout_s: float = Field(120.0, gt=0)
+    router_policy: Literal["balanced", "cheapest", "fastest", "quality", "fixed"] = "balanced"
+    quality_threshold: float | None = Field(0.45, ge=0, le=1, description="None: gate off.")
+    campaign_budget_usd: float | None = Field(None, ge=0, description="Per-campaign spend cap.")
     redis_url: str | None = None
 
 

@@ -36,6 +36,8 @@ class Source:
     seed: int | None = None
     cost_usd: float = 0.0
     notes: list[str] = field(default_factory=list)
+    cached: bool = False
+    quality: float | None = None
 
 
 def _find_asset(
@@ -102,7 +104,9 @@ async def _source_for(
         model=result.model,
         seed=result.seed,
         cost_usd=result.cost_usd,
-        notes=notes,
+        notes=notes + [f"fallback: {f}" for f in result.fallbacks],
+        cached=result.cached,
+        quality=result.quality,
     )
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from backends import REDIS_URL, require_redis
 from creative_automation.errors import ConfigError
 from creative_automation.providers.cache import (
     DEFAULT_REDIS_TTL_S,
@@ -26,7 +27,6 @@ from creative_automation.providers.cache import (
     connect_redis,
 )
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 BASE: dict[str, Any] = {
     "provider": "openai",
     "model": "gpt-image-1",
@@ -36,19 +36,6 @@ BASE: dict[str, Any] = {
     "seed": 7,
     "extra": {"quality": "high"},
 }
-
-
-def redis_unavailable() -> str | None:
-    """Why the Redis tests cannot run here, or None when they can."""
-    try:
-        import redis
-    except ImportError:
-        return "the redis package is not installed (pip install redis)"
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.RedisError as exc:
-        return f"no Redis server answers at {REDIS_URL}: {exc}"
-    return None
 
 
 def noise(seed: int, side: int = 64) -> Image.Image:
@@ -70,9 +57,7 @@ def entry(seed: int, side: int = 64) -> CachedImage:
 @pytest.fixture
 def redis_cache() -> Iterator[RedisCache]:
     """A RedisCache under a unique prefix, deleted afterwards; skipped without Redis."""
-    reason = redis_unavailable()
-    if reason:
-        pytest.skip(reason)
+    require_redis()
     prefix = f"cap-test:{uuid.uuid4().hex}:"
     redis_cache = RedisCache(REDIS_URL, key_prefix=prefix)
     try:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from backends import REDIS_URL, require_redis
 from creative_automation.errors import ConfigError
 from creative_automation.providers.router import (
     FileStatsStore,
@@ -24,21 +25,6 @@ from creative_automation.providers.router import (
     build_stats_store,
 )
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-def redis_unavailable() -> str | None:
-    """Why the Redis tests cannot run here, or None when they can."""
-    try:
-        import redis
-    except ImportError:
-        return "the redis package is not installed (pip install redis)"
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.RedisError as exc:
-        return f"no Redis server answers at {REDIS_URL}: {exc}"
-    return None
-
 
 @pytest.fixture(params=["memory", "file", "redis"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StatsStore]:
@@ -48,9 +34,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StatsStore
     elif request.param == "file":
         yield FileStatsStore(tmp_path / "data" / "router.json")
     else:
-        reason = redis_unavailable()
-        if reason:
-            pytest.skip(reason)
+        require_redis()
         prefix = f"cap-test:{uuid.uuid4().hex}:"
         redis_store = RedisStatsStore(REDIS_URL, key_prefix=prefix)
         try:

@@ -38,3 +38,23 @@ def price(
     except KeyError:
         where = "/".join(x for x in (provider, model, quality, size) if x)
         raise ConfigError(f"no price for {where} in the price table (prices.yaml)") from None
+
+
+def max_price(provider: str, model: str, *, quality: str | None = None) -> float:
+    """The most one image from this model can cost (any size): what a budget must reserve
+    before the provider has chosen its size."""
+    try:
+        entry: Any = _table()[provider][model]
+    except KeyError:
+        raise ConfigError(
+            f"no price for {provider}/{model} in the price table (prices.yaml)"
+        ) from None
+    if isinstance(entry, dict) and quality in entry:
+        entry = entry[quality]
+    return max(_flatten(entry))
+
+
+def _flatten(entry: Any) -> list[float]:
+    if isinstance(entry, dict):
+        return [v for sub in entry.values() for v in _flatten(sub)]
+    return [float(entry)]

@@ -1,0 +1,160 @@
+"""The provider chain: routing, cache, budget, resilience, quality gate and fallback in one
+ImageProvider, so the pipeline asks for an image and the chain decides who makes it."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..errors import ContentRejected, ProviderError, ProviderUnavailable
+from ..imaging.geometry import Box
+from ..imaging.quality import quality_score
+from .base import GenerationRequest, GenerationResult, ImageProvider
+from .budget import Budget
+from .cache import CachedImage, GenerationCache, cache_key
+from .resilience import Guard
+from .router import Router
+
+OFFLINE = "procedural"
+
+
+@dataclass
+class ChainMember:
+    """One provider in the chain, with what the chain needs to know about it."""
+
+    name: str
+    provider: ImageProvider
+    model: str
+    estimate_usd: float  # worst-case price of one image: what the budget reserves
+    guard: Guard | None = None  # None: a local generator that cannot fail transiently
+
+
+class ProviderChain:
+    """Tries providers in the router's order (the offline generator always last) until one
+    returns an image good enough to use; records every detour on the result."""
+
+    name = "chain"
+
+    def __init__(
+        self,
+        members: list[ChainMember],
+        *,
+        budget: Budget,
+        router: Router | None = None,
+        cache: GenerationCache | None = None,
+        quality_threshold: float | None = 0.45,
+    ) -> None:
+        self.members = {m.name: m for m in members}
+        self.budget = budget
+        self.router = router
+        self.cache = cache
+        self.quality_threshold = quality_threshold  # None: the quality gate is off
+
+    def order(self, request: GenerationRequest) -> list[ChainMember]:
+        names = self.router.order() if self.router else list(self.members)
+        ordered = [self.members[n] for n in names if n in self.members and n != OFFLINE]
+        if request.packshot is not None:
+            ordered = []  # staging a cut-out packshot is the offline generator's job for now
+        if OFFLINE in self.members:
+            ordered.append(self.members[OFFLINE])
+        return ordered
+
+    async def generate(self, request: GenerationRequest) -> GenerationResult:
+        detours: list[str] = []
+        for member in self.order(request):
+            result = await self._try(member, request, detours)
+            if result is not None:
+                return replace(result, fallbacks=tuple(detours))
+        raise ProviderUnavailable("no provider could make an image: " + "; ".join(detours))
+
+    async def _try(
+        self, member: ChainMember, request: GenerationRequest, detours: list[str]
+    ) -> GenerationResult | None:
+        key = _cache_key(member, request)
+        if self.cache is not None and member.name != OFFLINE:
+            hit = self.cache.get(key)
+            if hit is not None:
+                return _from_cache(hit, request)
+        if not self.budget.reserve(member.estimate_usd):
+            detours.append(
+                f"{member.name}: skipped, ${member.estimate_usd:.3f} would exceed the campaign "
+                f"budget (${self.budget.limit_usd:.2f}, ${self.budget.spent_usd:.2f} spent)"
+            )
+            return None
+        started = time.perf_counter()
+        try:
+            if member.guard is not None:
+                result = await member.guard.call(lambda: member.provider.generate(request))
+            else:
+                result = await member.provider.generate(request)
+        except ContentRejected:
+            self.budget.release(member.estimate_usd)
+            detours.append(f"{member.name}: refused the prompt (content policy)")
+            return None  # says nothing about the provider's health: not recorded as a failure
+        except ProviderError as exc:
+            self.budget.release(member.estimate_usd)
+            detours.append(f"{member.name}: {exc}")
+            self._record(member.name, ok=False, latency=time.perf_counter() - started)
+            return None
+        self.budget.settle(member.estimate_usd, result.cost_usd, f"{member.name}/{member.model}")
+        score = self._score(result)
+        self._record(
+            member.name, ok=True, latency=result.latency_s, quality=score, cost=result.cost_usd
+        )
+        gate = self.quality_threshold
+        if score is not None and gate is not None and score < gate and member.name != OFFLINE:
+            detours.append(f"{member.name}: image quality {score:.2f} below {gate:.2f}")
+            return None
+        if self.cache is not None and member.name != OFFLINE:
+            box = result.subject_box.as_list() if result.subject_box else None
+            entry = CachedImage.from_image(
+                result.image,
+                provider=result.provider,
+                model=result.model,
+                seed=result.seed,
+                cost_usd=result.cost_usd,
+                subject_box=box,
+            )
+            self.cache.put(key, entry)
+        return replace(result, quality=score)
+
+    def _score(self, result: GenerationResult) -> float | None:
+        if self.quality_threshold is None:
+            return None
+        return quality_score(np.asarray(result.image.convert("RGB"))).score
+
+    def _record(
+        self,
+        name: str,
+        *,
+        ok: bool,
+        latency: float | None,
+        quality: float | None = None,
+        cost: float | None = None,
+    ) -> None:
+        if self.router is not None:
+            self.router.record(name, ok=ok, latency_s=latency, quality=quality, cost_usd=cost)
+
+
+def _cache_key(member: ChainMember, request: GenerationRequest) -> str:
+    return cache_key(
+        member.name, member.model, request.prompt, request.width, request.height, request.seed
+    )
+
+
+def _from_cache(hit: CachedImage, request: GenerationRequest) -> GenerationResult:
+    image = hit.image().convert("RGB")
+    box = Box(*hit.subject_box) if hit.subject_box else None
+    return GenerationResult(
+        image=image,
+        provider=hit.provider,
+        model=hit.model,
+        seed=hit.seed,
+        cost_usd=0.0,  # paid when it was made; a cache hit costs nothing
+        latency_s=0.0,
+        subject_box=box,
+        prompt=request.prompt,
+        cached=True,
+    )

@@ -1,0 +1,151 @@
+"""Builds the provider chain from settings: which providers, in what order, with what guards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..errors import ConfigError
+from ..settings import Settings
+from .base import ImageProvider
+from .budget import Budget
+from .cache import DiskCache, GenerationCache, RedisCache
+from .chain import OFFLINE, ChainMember, ProviderChain
+from .prices import max_price
+from .procedural import ProceduralProvider
+from .resilience import ResiliencePolicy, build_guards
+from .router import FileStatsStore, RedisStatsStore, Router, StatsStore
+
+KNOWN = ("openai", "stability", "firefly", OFFLINE)
+
+
+def _openai(settings: Settings) -> tuple[ImageProvider, str, float]:
+    from .openai import OpenAIImageProvider  # the SDK is only imported when it is used
+
+    assert settings.openai_api_key is not None
+    p = OpenAIImageProvider(
+        settings.openai_api_key,
+        model=settings.openai_image_model,
+        quality=settings.openai_image_quality,
+        timeout_s=settings.provider_timeout_s,
+    )
+    return p, p.model, max_price("openai", p.model, quality=p.quality)
+
+
+def _stability(settings: Settings) -> tuple[ImageProvider, str, float]:
+    from .stability import StabilityImageProvider
+
+    assert settings.stability_api_key is not None
+    p = StabilityImageProvider(
+        settings.stability_api_key,
+        model=settings.stability_model,
+        base_url=settings.stability_base_url,
+        timeout_s=settings.provider_timeout_s,
+    )
+    return p, settings.stability_model, max_price("stability", settings.stability_model)
+
+
+def _firefly(settings: Settings) -> tuple[ImageProvider, str, float]:
+    from .firefly import FireflyImageProvider
+
+    assert settings.firefly_client_id is not None and settings.firefly_client_secret is not None
+    p = FireflyImageProvider(
+        settings.firefly_client_id,
+        settings.firefly_client_secret,
+        model=settings.firefly_model,
+        base_url=settings.firefly_base_url,
+        ims_url=settings.firefly_ims_url,
+        timeout_s=settings.provider_timeout_s,
+    )
+    return p, settings.firefly_model, max_price("firefly", settings.firefly_model)
+
+
+def _procedural(settings: Settings) -> tuple[ImageProvider, str, float]:
+    return ProceduralProvider(), "procedural-studio-v1", 0.0
+
+
+FACTORIES: dict[str, Callable[[Settings], tuple[ImageProvider, str, float]]] = {
+    "openai": _openai,
+    "stability": _stability,
+    "firefly": _firefly,
+    OFFLINE: _procedural,
+}
+CREDENTIALS = {
+    "openai": ("OPENAI_API_KEY",),
+    "stability": ("STABILITY_API_KEY",),
+    "firefly": ("FIREFLY_CLIENT_ID", "FIREFLY_CLIENT_SECRET"),
+    OFFLINE: (),
+}
+
+
+def _has_credentials(name: str, settings: Settings) -> bool:
+    fields = {
+        "openai": (settings.openai_api_key,),
+        "stability": (settings.stability_api_key,),
+        "firefly": (settings.firefly_client_id, settings.firefly_client_secret),
+        OFFLINE: (),
+    }[name]
+    return all(f is not None and f.get_secret_value() for f in fields)
+
+
+def provider_names(settings: Settings) -> list[str]:
+    """The configured order: CAP_IMAGE_PROVIDERS, else every provider with credentials, then
+    the offline generator (always last, so a campaign always completes)."""
+    if settings.image_providers:
+        names = [n.strip() for n in settings.image_providers.split(",") if n.strip()]
+        unknown = [n for n in names if n not in FACTORIES]
+        if unknown:
+            raise ConfigError(
+                f"CAP_IMAGE_PROVIDERS names unknown provider(s) {', '.join(unknown)}; "
+                f"known: {', '.join(KNOWN)}"
+            )
+        missing = [n for n in names if not _has_credentials(n, settings)]
+        if missing:
+            need = "; ".join(f"{n} needs {' and '.join(CREDENTIALS[n])}" for n in missing)
+            raise ConfigError(f"provider(s) named without credentials: {need}")
+    else:
+        names = [n for n in KNOWN if n != OFFLINE and _has_credentials(n, settings)]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"CAP_IMAGE_PROVIDERS lists a provider twice: {settings.image_providers}")
+    return [n for n in names if n != OFFLINE] + [OFFLINE]
+
+
+def _stats_store(settings: Settings) -> StatsStore:
+    if settings.redis_url:
+        return RedisStatsStore(settings.redis_url)
+    return FileStatsStore(settings.data_dir / "router-stats.json")
+
+
+def _cache(settings: Settings) -> GenerationCache:
+    if settings.redis_url:
+        return RedisCache(settings.redis_url)
+    return DiskCache(settings.data_dir / "generation-cache")
+
+
+def build_chain(settings: Settings, budget: Budget) -> ProviderChain:
+    """The campaign's provider chain. With no credentials it is just the offline generator."""
+    names = provider_names(settings)
+    members = []
+    for name in names:
+        provider, model, estimate = FACTORIES[name](settings)
+        members.append(ChainMember(name, provider, model, estimate))
+    remote = [m.name for m in members if m.name != OFFLINE]
+    guards = build_guards(remote, ResiliencePolicy(), redis_url=settings.redis_url)
+    for m in members:
+        m.guard = guards.get(m.name)
+    router = (
+        Router(
+            remote,
+            settings.router_policy,
+            _stats_store(settings),
+            prices={m.name: m.estimate_usd for m in members if m.name != OFFLINE},
+        )
+        if remote
+        else None
+    )
+    return ProviderChain(
+        members,
+        budget=budget,
+        router=router,
+        cache=_cache(settings) if remote else None,
+        quality_threshold=settings.quality_threshold,
+    )
