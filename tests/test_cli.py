@@ -179,3 +179,17 @@ def test_mistyped_asset_folder_is_an_error(tmp_path: Path) -> None:
             result.exit_code == 1 and "asets" in result.output and "not a folder" in result.output
         )
     assert not (tmp_path / "o").exists()
+
+
+def test_providers_table_and_configuration_errors(tmp_path: Path) -> None:
+    env = {"CAP_DATA_DIR": str(tmp_path), "COLUMNS": "150"}
+    result = runner.invoke(app, ["providers"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "set OPENAI_API_KEY" in result.output and "procedural-studio-v1" in result.output
+    result = runner.invoke(app, ["providers"], env={**env, "STABILITY_API_KEY": "sk-secret-9"})
+    assert result.exit_code == 0 and "core" in result.output and "closed" in result.output
+    assert "sk-secret-9" not in result.output
+    result = runner.invoke(app, ["providers"], env={**env, "CAP_IMAGE_PROVIDERS": "openai,nope"})
+    assert result.exit_code == 1 and "nope" in result.output and "known:" in result.output
+    result = runner.invoke(app, ["providers"], env={**env, "CAP_IMAGE_PROVIDERS": "firefly"})
+    assert result.exit_code == 1 and "FIREFLY_CLIENT_ID" in result.output

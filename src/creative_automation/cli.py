@@ -23,6 +23,8 @@ from .brief import brief_json_schema, load_brief
 from .errors import AssetError, CreativeAutomationError
 from .manifest import CreativeRecord, Manifest
 from .pipeline import check_fonts, run_campaign
+from .providers.prices import prices_read_on
+from .providers.setup import provider_status
 from .settings import OutputFormat, load_settings
 from .sources import brand_fonts, load_logo
 
@@ -32,13 +34,20 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,  # never print settings (which may hold secrets)
     help="Creative Automation Platform: campaign brief in, localized ad creatives out.",
 )
-out = Console()
-err = Console(stderr=True, soft_wrap=True)  # paths in errors must stay copy-pasteable
+
+
+def out() -> Console:
+    """Standard output, sized for the terminal at the time of printing."""
+    return Console()
+
+
+def err() -> Console:
+    return Console(stderr=True, soft_wrap=True)  # paths in errors must stay copy-pasteable
 
 
 def _fail(exc: CreativeAutomationError, code: int = 1) -> NoReturn:
     # One readable block, never a traceback, for anything the user can fix.
-    err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+    err().print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
     raise typer.Exit(code)
 
 
@@ -80,7 +89,7 @@ def run(
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
-            console=err,
+            console=err(),
             transient=False,
         ) as bar:
             tasks: dict[str, TaskID] = {}
@@ -129,14 +138,14 @@ def _summary(manifest: Manifest, folder: Path) -> None:
         result += f" [yellow]({warned} warn)[/]" if warned else ""
         src = recs[0].provider if recs[0].source == "generated" else "asset"
         table.add_row(pid, ratio, str(len(recs)), src or "?", result)
-    out.print(table)
+    out().print(table)
     t = manifest.totals
-    out.print(
+    out().print(
         f"[green]{t.ok} ok[/], [yellow]{t.needs_review} need review[/], [red]{t.failed} failed[/]"
         + (f" ({t.warnings} with warnings, see the report)" if t.warnings else "")
         + f" in {t.duration_s:.1f} s · cost ${t.cost_usd:.2f}"
     )
-    out.print(f"Output: [bold]{folder}[/]  (manifest.json, report.html)")
+    out().print(f"Output: [bold]{folder}[/]  (manifest.json, report.html)")
 
 
 @app.command()
@@ -162,12 +171,38 @@ def validate(
             listed = [a for a in p.assets if (assets / a).exists()]
             if not listed:
                 notes.append(f"{p.id}: no asset found, its image will be generated")
-    out.print(
+    out().print(
         f"[green]valid:[/] {parsed.campaign_id}: {len(parsed.products)} products × "
         f"{len(parsed.formats)} formats × {len(parsed.locale_tags)} locales"
     )
     for n in notes:
-        out.print(f"  note: {n}")
+        out().print(f"  note: {n}")
+
+
+@app.command()
+def providers() -> None:
+    """Configured image providers: model, price, breaker state, calls, success, latency, spend."""
+    try:
+        rows = provider_status(load_settings())
+    except CreativeAutomationError as exc:
+        _fail(exc)
+    table = Table(title=f"Image providers (prices read {prices_read_on()})")
+    table.add_column("provider", no_wrap=True)
+    table.add_column("model / setup", no_wrap=True)
+    for col in ("$/image", "breaker", "calls", "ok", "p50 s", "spent"):
+        table.add_column(col, justify="right", no_wrap=True)
+    for r in rows:
+        table.add_row(
+            r.name if r.configured else f"[dim]{r.name}[/]",
+            r.detail,
+            f"{r.price_usd:.3f}" if r.price_usd is not None else "-",
+            r.breaker,
+            str(r.calls),
+            f"{r.success_rate:.0%}" if r.success_rate is not None else "-",
+            f"{r.median_latency_s:.1f}" if r.median_latency_s is not None else "-",
+            f"${r.spend_usd:.2f}",
+        )
+    out().print(table)
 
 
 @app.command()

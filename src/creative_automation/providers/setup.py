@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from ..errors import ConfigError
 from ..settings import Settings
@@ -149,3 +151,48 @@ def build_chain(settings: Settings, budget: Budget) -> ProviderChain:
         cache=_cache(settings) if remote else None,
         quality_threshold=settings.quality_threshold,
     )
+
+
+@dataclass(frozen=True)
+class ProviderStatus:
+    """One row of `cap providers`."""
+
+    name: str
+    configured: bool
+    detail: str  # model, or which credentials are missing
+    price_usd: float | None
+    breaker: str
+    calls: int
+    success_rate: float | None
+    median_latency_s: float | None
+    spend_usd: float
+
+
+def provider_status(settings: Settings) -> list[ProviderStatus]:
+    """Every known provider: configured or not, its breaker and what the router has seen."""
+    configured = provider_names(settings)
+    chain = build_chain(settings, Budget())
+    stats = chain.router.stats() if chain.router else {}
+    rows = []
+    for name in KNOWN:
+        member = chain.members.get(name)
+        if member is None:
+            missing = ", ".join(CREDENTIALS[name])
+            rows.append(ProviderStatus(name, False, f"set {missing}", None, "-", 0, None, None, 0))
+            continue
+        s = stats.get(name)
+        breaker = asyncio.run(member.guard.state()) if member.guard else "-"
+        rows.append(
+            ProviderStatus(
+                name,
+                name in configured,
+                member.model,
+                member.estimate_usd,
+                breaker,
+                s.calls if s else 0,
+                s.success_rate if s and s.calls else None,
+                s.median_latency_s if s and s.calls else None,
+                s.cost_sum if s else 0.0,
+            )
+        )
+    return rows
