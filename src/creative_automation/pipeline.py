@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import multiprocessing
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ from .formats import Format
 from .imaging.io import encode_image
 from .imaging.logo import LogoPair
 from .imaging.render import render_creative
-from .imaging.typography import check_coverage
+from .imaging.typography import check_coverage, fit_text
 from .layout_search import FitCache, find_layout
 from .manifest import (
     CreativeRecord,
@@ -208,26 +209,42 @@ def run_campaign(
     budget = Budget(
         brief.budget_usd if brief.budget_usd is not None else settings.campaign_budget_usd
     )
-    if provider is None:  # the configured chain: keys present → real providers, then procedural
-        provider = build_chain(settings, budget)
-    logo = load_logo(brief.brand, assets_dir, settings.max_asset_pixels) if brief.brand else None
-    with campaign_folder(out_dir, brief.campaign_id) as (staging, final):
-        say("sources", 0, len(brief.products))
-        sources = produce_sources(
-            brief,
-            assets_dir,
-            provider,
-            size=settings.generation_size,
-            max_pixels=settings.max_asset_pixels,
+    groups: dict[tuple[str, str], list[CreativeSpec]] = {}
+    for spec in plan:
+        groups.setdefault((spec.product.id, spec.format.name), []).append(spec)
+    # Workers start (and load their fonts) on the other cores while this process builds the
+    # provider chain and the providers work: a campaign takes one provider call plus the
+    # rendering, not plus a pool's start-up too.
+    pool = _executor(settings.workers, len(groups))
+    warm: list[Future[None]] = []
+    # submitting starts the worker processes, which waits for the forkserver's imports: do it
+    # off this thread, which meanwhile builds the chain and calls the providers
+    starter = threading.Thread(
+        target=lambda: warm.extend(pool.submit(warm_up, brief) for _ in range(settings.workers)),
+        daemon=True,
+    )
+    starter.start()
+    try:
+        if provider is None:  # the configured chain: keys present → real providers, procedural
+            provider = build_chain(settings, budget)
+        logo = (
+            load_logo(brief.brand, assets_dir, settings.max_asset_pixels) if brief.brand else None
         )
-        say("sources", len(sources), len(brief.products))
-        groups: dict[tuple[str, str], list[CreativeSpec]] = {}
-        for spec in plan:
-            groups.setdefault((spec.product.id, spec.format.name), []).append(spec)
-        say("render", 0, len(plan))
-        records: list[CreativeRecord] = []
-        pool = _executor(settings.workers, len(groups))
-        try:
+        with campaign_folder(out_dir, brief.campaign_id) as (staging, final):
+            say("sources", 0, len(brief.products))
+            sources = produce_sources(
+                brief,
+                assets_dir,
+                provider,
+                size=settings.generation_size,
+                max_pixels=settings.max_asset_pixels,
+            )
+            say("sources", len(sources), len(brief.products))
+            say("render", 0, len(plan))
+            records: list[CreativeRecord] = []
+            starter.join()
+            for w in warm:
+                w.result()
             futures = [
                 pool.submit(
                     render_group,
@@ -245,38 +262,59 @@ def run_campaign(
             for fut in futures:
                 records += fut.result()
                 say("render", len(records), len(plan))
-        finally:
-            # on the first failure, groups not yet started are dropped rather than awaited
-            pool.shutdown(wait=True, cancel_futures=True)
-        # the source's cost is paid once per product: book it on its first creative
-        booked: set[str] = set()
-        for r in records:
-            if r.product_id not in booked:
-                r.cost_usd = sources[r.product_id].cost_usd
-                booked.add(r.product_id)
-        manifest = Manifest(
-            campaign_id=brief.campaign_id,
-            campaign_name=brief.campaign_name,
-            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            output_format=settings.output_format,
-            creatives=records,
-            totals=Totals(
-                creatives=len(records),
-                ok=sum(r.status == "ok" for r in records),
-                needs_review=sum(r.status == "needs_review" for r in records),
-                failed=sum(r.status == "failed" for r in records),
-                warnings=sum(any(f.status == "warn" for f in r.compliance) for r in records),
-                # every paid call counts, a generation the quality gate rejected included
-                cost_usd=round(max(budget.spent_usd, sum(r.cost_usd for r in records)), 4),
-                duration_s=round(time.perf_counter() - started, 3),
-            ),
-            budget_usd=budget.limit_usd,
-            provider_calls=[ProviderCall(provider=w, cost_usd=c) for w, c in budget.calls],
-            prices_read_on=prices_read_on(),
-        )
-        write_manifest(manifest, staging)
-        write_report(manifest, brief, staging)
+            manifest = _manifest(brief, settings, records, sources, budget, started)
+            write_manifest(manifest, staging)
+            write_report(manifest, brief, staging)
+    finally:
+        # on a failure, groups not yet started are dropped rather than awaited
+        starter.join()
+        pool.shutdown(wait=True, cancel_futures=True)
     return CampaignResult(manifest, final)
+
+
+def _manifest(
+    brief: Brief,
+    settings: Settings,
+    records: list[CreativeRecord],
+    sources: dict[str, Source],
+    budget: Budget,
+    started: float,
+) -> Manifest:
+    # the source's cost is paid once per product: book it on its first creative
+    booked: set[str] = set()
+    for r in records:
+        if r.product_id not in booked:
+            r.cost_usd = sources[r.product_id].cost_usd
+            booked.add(r.product_id)
+    return Manifest(
+        campaign_id=brief.campaign_id,
+        campaign_name=brief.campaign_name,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        output_format=settings.output_format,
+        creatives=records,
+        totals=Totals(
+            creatives=len(records),
+            ok=sum(r.status == "ok" for r in records),
+            needs_review=sum(r.status == "needs_review" for r in records),
+            failed=sum(r.status == "failed" for r in records),
+            warnings=sum(any(f.status == "warn" for f in r.compliance) for r in records),
+            # every paid call counts, a generation the quality gate rejected included
+            cost_usd=round(max(budget.spent_usd, sum(r.cost_usd for r in records)), 4),
+            duration_s=round(time.perf_counter() - started, 3),
+        ),
+        budget_usd=budget.limit_usd,
+        provider_calls=[ProviderCall(provider=w, cost_usd=c) for w, c in budget.calls],
+        prices_read_on=prices_read_on(),
+    )
+
+
+def warm_up(brief: Brief) -> None:
+    """Load, in a worker, the fonts the campaign's copy needs (the first fit pays for them)."""
+    for locale in brief.locale_tags:
+        fit_text(
+            brief.copy_for(locale).message, locale, weight="bold", box_width=2000,
+            box_height=2000, max_lines=3, min_size=40, max_size=40,
+        )  # fmt: skip
 
 
 def _executor(workers: int, tasks: int) -> Executor:

@@ -130,6 +130,9 @@ def test_router_shifts_away_from_a_failing_provider() -> None:
 
     providers = asyncio.run(campaign())
     assert set(providers) == {"healthy"}
+    # and when the healthy one goes down too, the routed chain still ends at procedural
+    healthy.error = ProviderUnavailable("503", status=503)
+    assert asyncio.run(c.generate(request(99))).provider == "procedural"
     # after a few failures the flaky provider is rarely tried first
     assert flaky.calls <= 20 < 30 * FAST.attempts
 

@@ -134,7 +134,7 @@ class ProviderChain:
         quality: float | None = None,
         cost: float | None = None,
     ) -> None:
-        if self.router is not None:
+        if self.router is not None and name != OFFLINE:  # the offline generator is not routed
             self.router.record(name, ok=ok, latency_s=latency, quality=quality, cost_usd=cost)
 
 
