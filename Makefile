@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test install install-dev lint typecheck bench clean
+.PHONY: demo test install install-dev lint typecheck bench bench-providers clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ test: $(DEVSTAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/render.py
+
+bench-providers: $(STAMP)
+	$(BIN)/python bench/providers.py
 
 clean:
 	rm -rf $(VENV) output .cap .pytest_cache .mypy_cache .ruff_cache
