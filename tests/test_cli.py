@@ -193,3 +193,14 @@ def test_providers_table_and_configuration_errors(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "nope" in result.output and "known:" in result.output
     result = runner.invoke(app, ["providers"], env={**env, "CAP_IMAGE_PROVIDERS": "firefly"})
     assert result.exit_code == 1 and "FIREFLY_CLIENT_ID" in result.output
+
+
+def test_validate_names_copy_left_to_translate(tmp_path: Path) -> None:
+    data = brief_data(locales={"es-MX": {}, "en-US": {}})
+    path = write(tmp_path, data)
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert "locales.es-MX.message: missing, and no text provider" in result.output
+    assert "en-US" not in result.output  # same language as the brief: its copy is the base copy
+    result = runner.invoke(app, ["validate", str(path)], env={"OPENAI_API_KEY": "sk-x"})
+    assert result.exit_code == 0 and "2 locale text(s) will be machine-translated" in result.output

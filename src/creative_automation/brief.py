@@ -83,7 +83,9 @@ class Product(_Strict):
 
 
 class LocaleCopy(_Strict):
-    message: Text = Field(max_length=200)
+    message: Text | None = Field(
+        None, max_length=200, description="Absent: machine-translated when a text provider is set."
+    )
     call_to_action: Text | None = Field(None, max_length=40)
 
 
@@ -154,10 +156,24 @@ class Brief(_Strict):
         """The message and CTA for a locale (the base copy for the base language)."""
         if locale in self.locales:
             c = self.locales[locale]
+            same = language_of(locale) == language_of(self.language)
             return LocaleCopy(
-                message=c.message, call_to_action=c.call_to_action or self.call_to_action
+                message=c.message or (self.message if same else None),
+                call_to_action=c.call_to_action or (self.call_to_action if same else None),
             )
         return LocaleCopy(message=self.message, call_to_action=self.call_to_action)
+
+    def missing_copy(self) -> list[tuple[str, str, str]]:
+        """(field path, locale, field) of every locale copy the brief leaves to translation:
+        a message in another language, or its CTA when the brief has one."""
+        out = []
+        for tag, copy in self.locales.items():
+            resolved = self.copy_for(tag)
+            if resolved.message is None:
+                out.append((f"locales.{tag}.message", tag, "message"))
+            if self.call_to_action and copy.call_to_action is None and not resolved.call_to_action:
+                out.append((f"locales.{tag}.call_to_action", tag, "call_to_action"))
+        return out
 
     @property
     def locale_tags(self) -> list[str]:
@@ -181,22 +197,6 @@ def cross_problems(data: dict[str, Any]) -> list[Problem]:
             out.append(Problem(f"products[{i}].id", f"{pid!r} is used by another product"))
         if isinstance(pid, str):
             seen.add(pid)
-    locales = data.get("locales")
-    base = str(data.get("language") or "en")
-    if data.get("call_to_action") and isinstance(locales, dict):
-        for tag, copy in locales.items():
-            if (
-                isinstance(copy, dict)
-                and not copy.get("call_to_action")
-                and language_of(str(tag)) != language_of(base)
-            ):
-                out.append(
-                    Problem(
-                        f"locales.{tag}.call_to_action",
-                        "missing; the brief has a call to action, so each locale needs it "
-                        "in its own language",
-                    )
-                )
     return out
 
 

@@ -21,10 +21,11 @@ from rich.table import Table
 
 from .brief import brief_json_schema, load_brief
 from .errors import AssetError, CreativeAutomationError
+from .localize import fill_missing_copy
 from .manifest import CreativeRecord, Manifest
 from .pipeline import check_fonts, run_campaign
 from .providers.prices import prices_read_on
-from .providers.setup import provider_status
+from .providers.setup import build_text_provider, provider_status
 from .settings import OutputFormat, load_settings
 from .sources import brand_fonts, load_logo
 
@@ -158,11 +159,15 @@ def validate(
     """List every problem in BRIEF with its field path; exit 1 if there is any."""
     try:
         parsed = load_brief(brief)
+        settings = load_settings()
+        text = build_text_provider(settings) if parsed.missing_copy() else None
+        if parsed.missing_copy() and text is None:
+            fill_missing_copy(parsed, None, str(brief))  # raises: names every missing field
         if assets is not None and not assets.is_dir():
             raise AssetError(f"the asset folder {assets} does not exist or is not a folder")
         check_fonts(parsed, brand_fonts(parsed, assets) if assets else ())
         if assets is not None and parsed.brand is not None:
-            load_logo(parsed.brand, assets, load_settings().max_asset_pixels)
+            load_logo(parsed.brand, assets, settings.max_asset_pixels)
     except CreativeAutomationError as exc:
         _fail(exc)
     notes = []
@@ -175,6 +180,8 @@ def validate(
         f"[green]valid:[/] {parsed.campaign_id}: {len(parsed.products)} products × "
         f"{len(parsed.formats)} formats × {len(parsed.locale_tags)} locales"
     )
+    if parsed.missing_copy():
+        notes.append(f"{len(parsed.missing_copy())} locale text(s) will be machine-translated")
     for n in notes:
         out().print(f"  note: {n}")
 

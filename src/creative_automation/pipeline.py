@@ -22,6 +22,7 @@ from .imaging.logo import LogoPair
 from .imaging.render import render_creative
 from .imaging.typography import check_coverage, fit_text
 from .layout_search import FitCache, find_layout
+from .localize import fill_missing_copy
 from .manifest import (
     CreativeRecord,
     LayoutRecord,
@@ -33,10 +34,10 @@ from .manifest import (
 )
 from .outputs import campaign_folder
 from .plan import CreativeSpec, make_plan
-from .providers.base import ImageProvider
+from .providers.base import ImageProvider, TextProvider
 from .providers.budget import Budget
 from .providers.prices import prices_read_on
-from .providers.setup import build_chain
+from .providers.setup import build_chain, build_text_provider
 from .report import write_report
 from .settings import Settings
 from .sources import Source, brand_fonts, load_logo, produce_sources
@@ -106,6 +107,7 @@ def render_group(
             asset=source.asset,
             fallbacks=list(source.notes),
             cached=source.cached,
+            machine_translated=spec.machine_translated,
             source_quality=source.quality,
         )
         if found is None:
@@ -197,15 +199,19 @@ def run_campaign(
     settings: Settings,
     provider: ImageProvider | None = None,
     progress: Progress | None = None,
+    text_provider: TextProvider | None = None,
 ) -> CampaignResult:
     """Render every creative of the brief into out_dir/<campaign_id>/, replaced atomically."""
     started = time.perf_counter()
     say = progress or (lambda stage, done, total: None)
     if assets_dir is not None and not assets_dir.is_dir():
         raise AssetError(f"the asset folder {assets_dir} does not exist or is not a folder")
+    if brief.missing_copy() and text_provider is None:
+        text_provider = build_text_provider(settings)
+    brief, translated = fill_missing_copy(brief, text_provider)
     fonts = brand_fonts(brief, assets_dir)
     check_fonts(brief, fonts)
-    plan = make_plan(brief)
+    plan = make_plan(brief, translated)
     budget = Budget(
         brief.budget_usd if brief.budget_usd is not None else settings.campaign_budget_usd
     )
@@ -312,7 +318,7 @@ def warm_up(brief: Brief) -> None:
     """Load, in a worker, the fonts the campaign's copy needs (the first fit pays for them)."""
     for locale in brief.locale_tags:
         fit_text(
-            brief.copy_for(locale).message, locale, weight="bold", box_width=2000,
+            brief.copy_for(locale).message or "Aa", locale, weight="bold", box_width=2000,
             box_height=2000, max_lines=3, min_size=40, max_size=40,
         )  # fmt: skip
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .brief import Brief, Product
+from .errors import BriefError, Problem
 from .formats import Format, resolve_format
 
 
@@ -17,13 +18,14 @@ class CreativeSpec:
     locale: str
     message: str
     call_to_action: str | None
+    machine_translated: bool = False  # its copy came from the text provider, not the brief
 
     def relpath(self, ext: str) -> str:
         """Path relative to the campaign folder; unique per product × format × locale."""
         return f"{self.product.id}/{self.format.folder}/{self.locale}.{ext}"
 
 
-def make_plan(brief: Brief) -> list[CreativeSpec]:
+def make_plan(brief: Brief, translated: frozenset[str] = frozenset()) -> list[CreativeSpec]:
     """Ordered product → format → locale so each background is composed once per locale group."""
     formats = [resolve_format(f) for f in brief.formats]
     specs: list[CreativeSpec] = []
@@ -31,5 +33,16 @@ def make_plan(brief: Brief) -> list[CreativeSpec]:
         for fmt in formats:
             for locale in brief.locale_tags:
                 copy = brief.copy_for(locale)
-                specs.append(CreativeSpec(product, fmt, locale, copy.message, copy.call_to_action))
+                if copy.message is None:  # localize.fill_missing_copy runs before planning
+                    raise BriefError("brief", [Problem(f"locales.{locale}.message", "missing")])
+                specs.append(
+                    CreativeSpec(
+                        product,
+                        fmt,
+                        locale,
+                        copy.message,
+                        copy.call_to_action,
+                        machine_translated=locale in translated,
+                    )
+                )
     return specs

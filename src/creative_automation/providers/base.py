@@ -79,6 +79,26 @@ class ImageProvider(Protocol):
         ...
 
 
+class TextProvider(Protocol):
+    """A backend that writes short ad text: translations of copy and alt text.
+
+    Implementations raise the same errors as image providers (ProviderUnavailable,
+    ProviderFailed, ContentRejected) and never return an empty string.
+    """
+
+    name: str
+
+    async def translate(
+        self, text: str, *, source_locale: str, target_locale: str, context: str = ""
+    ) -> str:
+        """`text` (a headline or call to action) in `target_locale`, brand names unchanged."""
+        ...
+
+    async def alt_text(self, *, product: str, message: str, locale: str) -> str:
+        """One sentence of alt text for an ad showing `product` with `message`, in `locale`."""
+        ...
+
+
 __all__ = [
     "MAX_SIDE",
     "PACKAGE_SHAPES",
@@ -86,5 +106,6 @@ __all__ = [
     "GenerationResult",
     "ImageProvider",
     "PackageShape",
+    "TextProvider",
     "parse_hex",
 ]

@@ -12,7 +12,7 @@ import re
 import time
 from collections.abc import AsyncGenerator, Awaitable, Mapping
 from datetime import UTC, datetime
-from typing import Literal, Protocol, TypeVar, cast
+from typing import Literal, TypeVar, cast
 
 import openai
 from openai.types import ImagesResponse
@@ -27,30 +27,13 @@ from creative_automation.errors import (
     ProviderFailed,
     ProviderUnavailable,
 )
-from creative_automation.providers.base import MAX_SIDE, GenerationRequest, GenerationResult
+from creative_automation.providers.base import (
+    MAX_SIDE,
+    GenerationRequest,
+    GenerationResult,
+    TextProvider,
+)
 from creative_automation.providers.prices import price
-
-
-class TextProvider(Protocol):
-    """A backend that writes short ad text: translations of copy and alt text.
-
-    Defined here for now; it moves to providers/base.py beside ImageProvider. Implementations
-    raise the same errors as image providers (ProviderUnavailable, ProviderFailed,
-    ContentRejected) and never return an empty string.
-    """
-
-    name: str
-
-    async def translate(
-        self, text: str, *, source_locale: str, target_locale: str, context: str = ""
-    ) -> str:
-        """`text` (a headline or call to action) in `target_locale`, brand names unchanged."""
-        ...
-
-    async def alt_text(self, *, product: str, message: str, locale: str) -> str:
-        """One sentence of alt text for an ad showing `product` with `message`, in `locale`."""
-        ...
-
 
 Size = Literal["1024x1024", "1536x1024", "1024x1536", "1792x1024", "1024x1792"]
 NATIVE_SIZES: dict[str, tuple[Size, ...]] = {

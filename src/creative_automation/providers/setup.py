@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ..errors import ConfigError
 from ..settings import Settings
-from .base import ImageProvider
+from .base import ImageProvider, TextProvider
 from .budget import Budget
 from .cache import DiskCache, GenerationCache, RedisCache
 from .chain import OFFLINE, ChainMember, ProviderChain
@@ -109,6 +109,19 @@ def provider_names(settings: Settings) -> list[str]:
     if len(set(names)) != len(names):
         raise ConfigError(f"CAP_IMAGE_PROVIDERS lists a provider twice: {settings.image_providers}")
     return [n for n in names if n != OFFLINE] + [OFFLINE]
+
+
+def build_text_provider(settings: Settings) -> TextProvider | None:
+    """The text provider for translations and alt text: OpenAI chat when its key is set."""
+    if settings.openai_api_key is None or not settings.openai_api_key.get_secret_value():
+        return None
+    from .openai import OpenAITextProvider
+
+    return OpenAITextProvider(
+        settings.openai_api_key,
+        model=settings.openai_text_model,
+        timeout_s=settings.provider_timeout_s,
+    )
 
 
 def _stats_store(settings: Settings) -> StatsStore:
