@@ -357,3 +357,40 @@ def test_brand_font_that_is_not_a_font(tmp_path: Path, assets: Path) -> None:
     data["brand"]["fonts"] = ["fake.ttf"]
     with pytest.raises(AssetError, match=r"fake\.ttf: not a usable font"):
         run(data, assets, tmp_path / "o")
+
+
+class Counting:
+    """Wraps the offline generator and records the sizes it is asked for."""
+
+    name = "procedural"
+
+    def __init__(self) -> None:
+        from creative_automation.providers.procedural import ProceduralProvider
+
+        self.inner = ProceduralProvider()
+        self.sizes: list[tuple[int, int]] = []
+
+    async def generate(self, request):  # type: ignore[no-untyped-def]
+        self.sizes.append((request.width, request.height))
+        return await self.inner.generate(request)
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [("once", [(1024, 1024)]), ("native", [(1024, 1024), (576, 1024), (1024, 576)])],
+)
+def test_generation_policy(
+    tmp_path: Path, assets: Path, policy: str, expected: list[tuple[int, int]]
+) -> None:
+    data = brief_data(
+        locales={"en-US": {"message": "Hello", "call_to_action": "Go"}},
+        products=[{"id": "p", "name": "Tonic", "description": "a can"}],
+    )
+    provider = Counting()
+    s = Settings(output_dir=tmp_path, output_format="png", workers=1, generation_policy=policy)
+    result = run_campaign(
+        parse_brief(data), assets_dir=assets, out_dir=tmp_path / "o", settings=s, provider=provider
+    )
+    assert sorted(provider.sizes) == sorted(expected)
+    assert all(r.status == "ok" for r in result.manifest.creatives)
+    assert len({r.seed for r in result.manifest.creatives}) == 1

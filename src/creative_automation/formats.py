@@ -58,3 +58,9 @@ def resolve_format(key: str) -> Format:
             return f
     choices = ", ".join(f"{f.name} ({f.ratio})" for f in FORMATS)
     raise ValueError(f"unknown format {key!r}; choose from {choices}")
+
+
+def family(fmt: Format) -> str:
+    """The shape a native generation is made in for this format: portrait, square, landscape."""
+    ratio = fmt.width / fmt.height
+    return "portrait" if ratio < 0.85 else "landscape" if ratio > 1.2 else "square"

@@ -16,7 +16,7 @@ from .colour import parse_hex, to_hex
 from .compliance.findings import Finding
 from .compliance.legal import prohibited_word_findings
 from .errors import AssetError, FontCoverageError
-from .formats import Format
+from .formats import Format, resolve_format
 from .imaging.io import encode_image
 from .imaging.logo import LogoPair
 from .imaging.render import render_creative
@@ -40,7 +40,7 @@ from .providers.prices import prices_read_on
 from .providers.setup import build_chain, build_text_provider
 from .report import write_report
 from .settings import Settings
-from .sources import Source, brand_fonts, load_logo, produce_sources
+from .sources import Source, brand_fonts, load_logo, produce_sources, shape_key
 
 Progress = Callable[[str, int, int], None]
 DEFAULT_ACCENT = "#E4572E"
@@ -244,6 +244,7 @@ def run_campaign(
                 provider,
                 size=settings.generation_size,
                 max_pixels=settings.max_asset_pixels,
+                policy=settings.generation_policy,
             )
             say("sources", len(sources), len(brief.products))
             say("render", 0, len(plan))
@@ -255,7 +256,7 @@ def run_campaign(
                 pool.submit(
                     render_group,
                     brief,
-                    sources[pid],
+                    sources[(pid, shape_key(settings.generation_policy, specs[0].format))],
                     specs[0].format,
                     specs,
                     logo,
@@ -282,16 +283,17 @@ def _manifest(
     brief: Brief,
     settings: Settings,
     records: list[CreativeRecord],
-    sources: dict[str, Source],
+    sources: dict[tuple[str, str], Source],
     budget: Budget,
     started: float,
 ) -> Manifest:
-    # the source's cost is paid once per product: book it on its first creative
-    booked: set[str] = set()
+    # each source's cost is paid once: book it on the first creative made from it
+    booked: set[tuple[str, str]] = set()
     for r in records:
-        if r.product_id not in booked:
-            r.cost_usd = sources[r.product_id].cost_usd
-            booked.add(r.product_id)
+        key = (r.product_id, shape_key(settings.generation_policy, resolve_format(r.aspect_ratio)))
+        if key not in booked:
+            r.cost_usd = sources[key].cost_usd
+            booked.add(key)
     return Manifest(
         campaign_id=brief.campaign_id,
         campaign_name=brief.campaign_name,

@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     firefly_ims_url: str = "https://ims-na1.adobelogin.com"
     firefly_model: str = "image4_standard"
     provider_timeout_s: float = Field(120.0, gt=0)
+    generation_policy: Literal["once", "native"] = Field(
+        "once",
+        description="once: one square source per product, cropped/extended to every format "
+        "(cheapest); native: one generation per format family at its aspect (better "
+        "composition, more calls).",
+    )
     router_policy: Literal["balanced", "cheapest", "fastest", "quality", "fixed"] = "balanced"
     quality_threshold: float | None = Field(0.45, ge=0, le=1, description="None: gate off.")
     campaign_budget_usd: float | None = Field(None, ge=0, description="Per-campaign spend cap.")

@@ -13,6 +13,7 @@ from PIL import Image
 
 from .brief import Brand, Brief, Product
 from .errors import AssetError
+from .formats import Format, family, resolve_format
 from .imaging.fonts import brand_face
 from .imaging.geometry import Box
 from .imaging.io import has_transparency, load_image, resolve_asset, to_rgb_array
@@ -61,9 +62,11 @@ async def _source_for(
     product: Product,
     assets_dir: Path | None,
     provider: ImageProvider,
-    size: int,
+    shapes: dict[str, tuple[int, int]],
     max_pixels: int,
-) -> Source:
+) -> dict[str, Source]:
+    """The product's source per shape key: one reused asset serves every shape; generation
+    makes one image per shape (one for all under the "once" policy)."""
     found = await asyncio.to_thread(_find_asset, product, assets_dir, max_pixels)
     notes = []
     missing = [a for a in product.assets if found is None or a != found[0]]
@@ -75,9 +78,29 @@ async def _source_for(
         if not has_transparency(img):
             rgb = to_rgb_array(img)
             subject = await asyncio.to_thread(focal_box, rgb)
-            return Source(product.id, rgb, subject, "asset", asset=name, notes=notes)
+            reused = Source(product.id, rgb, subject, "asset", asset=name, notes=notes)
+            return dict.fromkeys(shapes, reused)
         packshot = img  # a cut-out: stage it in a generated studio scene
         notes.append(f"cut-out packshot {name} staged in a generated scene")
+    made = await asyncio.gather(
+        *(
+            _generate(brief, product, provider, w, h, packshot, notes, found[0] if found else None)
+            for w, h in shapes.values()
+        )
+    )
+    return dict(zip(shapes, made, strict=True))
+
+
+async def _generate(
+    brief: Brief,
+    product: Product,
+    provider: ImageProvider,
+    width: int,
+    height: int,
+    packshot: Image.Image | None,
+    notes: list[str],
+    asset: str | None,
+) -> Source:
     palette = tuple(brief.brand.palette) if brief.brand else ()
     request = GenerationRequest(
         product_id=product.id,
@@ -85,8 +108,8 @@ async def _source_for(
         description=product.description,
         prompt=product_prompt(brief, product),
         palette=palette,
-        width=size,
-        height=size,
+        width=width,
+        height=height,
         seed=brief.seed,
         packshot=packshot,
         shape=product.package,
@@ -99,7 +122,7 @@ async def _source_for(
         rgb,
         subject,
         "generated",
-        asset=found[0] if found else None,
+        asset=asset,
         provider=result.provider,
         model=result.model,
         seed=result.seed,
@@ -110,22 +133,61 @@ async def _source_for(
     )
 
 
+def generation_shapes(brief: Brief, policy: str, size: int) -> dict[str, tuple[int, int]]:
+    """Sizes to generate per product: one square source to crop from ("once", cheapest), or
+    one per format family at that family's aspect ("native": better composition, more calls)."""
+    if policy == "once":
+        return {"all": (size, size)}
+    shapes: dict[str, tuple[int, int]] = {}
+    for fmt in (resolve_format(f) for f in brief.formats):
+        fam = family(fmt)
+        if fam not in shapes:
+            long_side = size
+            w, h = (fmt.width, fmt.height)
+            scale = long_side / max(w, h)
+            shapes[fam] = (round(w * scale), round(h * scale))
+    return shapes
+
+
+def shape_key(policy: str, fmt: Format) -> str:
+    return "all" if policy == "once" else family(fmt)
+
+
 async def _all_sources(
-    brief: Brief, assets_dir: Path | None, provider: ImageProvider, size: int, max_pixels: int
-) -> list[Source]:
+    brief: Brief,
+    assets_dir: Path | None,
+    provider: ImageProvider,
+    shapes: dict[str, tuple[int, int]],
+    max_pixels: int,
+) -> list[dict[str, Source]]:
     return list(
         await asyncio.gather(
-            *(_source_for(brief, p, assets_dir, provider, size, max_pixels) for p in brief.products)
+            *(
+                _source_for(brief, p, assets_dir, provider, shapes, max_pixels)
+                for p in brief.products
+            )
         )
     )
 
 
 def produce_sources(
-    brief: Brief, assets_dir: Path | None, provider: ImageProvider, *, size: int, max_pixels: int
-) -> dict[str, Source]:
-    """Every product's source, produced concurrently (provider latency dominates a campaign)."""
-    sources = asyncio.run(_all_sources(brief, assets_dir, provider, size, max_pixels))
-    return {s.product_id: s for s in sources}
+    brief: Brief,
+    assets_dir: Path | None,
+    provider: ImageProvider,
+    *,
+    size: int,
+    max_pixels: int,
+    policy: str = "once",
+) -> dict[tuple[str, str], Source]:
+    """Every product's source(s), keyed (product id, shape key), produced concurrently:
+    provider latency dominates a campaign."""
+    shapes = generation_shapes(brief, policy, size)
+    per_product = asyncio.run(_all_sources(brief, assets_dir, provider, shapes, max_pixels))
+    return {
+        (product.id, key): source
+        for product, sources in zip(brief.products, per_product, strict=True)
+        for key, source in sources.items()
+    }
 
 
 def load_logo(brand: Brand, assets_dir: Path | None, max_pixels: int) -> LogoPair | None:
