@@ -23,3 +23,8 @@ def product_prompt(brief: Brief, product: Product) -> str:
         palette=palette,
     )
     return " ".join(text.split())
+
+
+def negative_prompt() -> str:
+    """What generated images must not contain (text, logos, watermarks), from its template."""
+    return " ".join(template("negative_prompt.txt").split())

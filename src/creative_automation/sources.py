@@ -19,7 +19,7 @@ from .imaging.geometry import Box
 from .imaging.io import has_transparency, load_image, resolve_asset, to_rgb_array
 from .imaging.logo import LogoPair, logo_pair
 from .imaging.saliency import focal_box
-from .prompts import product_prompt
+from .prompts import negative_prompt, product_prompt
 from .providers.base import GenerationRequest, ImageProvider
 
 
@@ -107,6 +107,7 @@ async def _generate(
         product_name=product.name,
         description=product.description,
         prompt=product_prompt(brief, product),
+        negative_prompt=negative_prompt(),
         palette=palette,
         width=width,
         height=height,

@@ -22,6 +22,7 @@ from creative_automation.errors import (
     ProviderFailed,
     ProviderUnavailable,
 )
+from creative_automation.prompts import negative_prompt
 from creative_automation.providers import GenerationRequest, GenerationResult
 from creative_automation.providers.firefly import IMS_SCOPE, FireflyImageProvider, size_for
 from creative_automation.providers.prices import price
@@ -156,7 +157,7 @@ def test_success_follows_the_documented_contract(
     assert sent.headers["x-model-version"] == "image4_standard"
     assert sent.get_json() == {
         "prompt": "a can of sparkling water on a marble counter",
-        "negativePrompt": "text, letters, logo, watermark",
+        "negativePrompt": negative_prompt(),
         "numVariations": 1,
         "seeds": [42],
         "size": {"width": size[0], "height": size[1]},

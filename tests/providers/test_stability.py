@@ -22,6 +22,7 @@ from creative_automation.errors import (
     ProviderFailed,
     ProviderUnavailable,
 )
+from creative_automation.prompts import negative_prompt
 from creative_automation.providers import GenerationRequest, GenerationResult
 from creative_automation.providers.prices import price
 from creative_automation.providers.stability import StabilityImageProvider, aspect_ratio_for
@@ -99,7 +100,7 @@ def test_success_sends_the_documented_multipart_form(
     assert sent.headers["content-type"].startswith("multipart/form-data; boundary=")
     assert sent.form.to_dict() == {
         "prompt": "a can of sparkling water on a marble counter",
-        "negative_prompt": "text, letters, logo, watermark",
+        "negative_prompt": negative_prompt(),
         "aspect_ratio": ratio,
         "seed": "42",
         "output_format": "png",
@@ -123,7 +124,7 @@ def test_sd3_models_use_the_sd3_endpoint_with_a_model_field(httpserver: HTTPServ
     result = run(provider(httpserver, model="sd3.5-large"))
     form = httpserver.log[0][0].form
     assert form["model"] == "sd3.5-large"
-    assert form["negative_prompt"] == "text, letters, logo, watermark"
+    assert form["negative_prompt"] == negative_prompt()
     assert result.cost_usd == price("stability", "sd3.5-large") == 0.065
 
 

@@ -35,6 +35,7 @@ class GenerationRequest:
     seed: int
     packshot: Image.Image | None = None  # RGBA cut-out of the product to stage in the scene
     shape: PackageShape | None = None  # hint; None → inferred from name/description keywords
+    negative_prompt: str = ""  # what must not appear; empty → the template's default
 
     def __post_init__(self) -> None:
         for side in (self.width, self.height):

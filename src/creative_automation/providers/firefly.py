@@ -17,6 +17,7 @@ from creative_automation.errors import (
     ProviderFailed,
     ProviderUnavailable,
 )
+from creative_automation.prompts import negative_prompt
 from creative_automation.providers.base import GenerationRequest, GenerationResult
 from creative_automation.providers.http import (
     ClientSlot,
@@ -30,7 +31,6 @@ from creative_automation.providers.http import (
 from creative_automation.providers.prices import price
 
 LABEL = "firefly"
-NEGATIVE_PROMPT = "text, letters, logo, watermark"
 # §3.1: the scope set of Adobe's SDK examples (the docs add session/additional_info).
 IMS_SCOPE = "openid,AdobeID,read_organizations,firefly_api,ff_apis"
 # Refresh this long before IMS says the token expires (tokens last ~24 h), or after half the
@@ -124,7 +124,7 @@ class FireflyImageProvider:
         width, height = size_for(self.model, request.width, request.height)
         return {
             "prompt": request.prompt,
-            "negativePrompt": NEGATIVE_PROMPT,
+            "negativePrompt": request.negative_prompt or negative_prompt(),
             "numVariations": 1,
             "seeds": [request.seed % SEED_MODULUS],
             "size": {"width": width, "height": height},
@@ -288,4 +288,4 @@ class FireflyImageProvider:
         return _Token(SecretStr(value), time.monotonic() + float(expires_in) - margin)
 
 
-__all__ = ["IMS_SCOPE", "NEGATIVE_PROMPT", "SIZES", "FireflyImageProvider", "size_for"]
+__all__ = ["IMS_SCOPE", "SIZES", "FireflyImageProvider", "size_for"]

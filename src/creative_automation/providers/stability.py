@@ -15,6 +15,7 @@ from creative_automation.errors import (
     ProviderFailed,
     ProviderUnavailable,
 )
+from creative_automation.prompts import negative_prompt
 from creative_automation.providers.base import GenerationRequest, GenerationResult
 from creative_automation.providers.http import (
     ClientSlot,
@@ -28,7 +29,6 @@ from creative_automation.providers.http import (
 from creative_automation.providers.prices import price
 
 LABEL = "stability"
-NEGATIVE_PROMPT = "text, letters, logo, watermark"
 # §2.2: the aspect ratios every generate endpoint accepts for text-to-image.
 ASPECT_RATIOS: dict[str, tuple[int, int]] = {
     "21:9": (21, 9),
@@ -97,7 +97,7 @@ class StabilityImageProvider:
         }
         # §2.2: turbo SD models do not take a negative prompt.
         if "turbo" not in self.model:
-            fields["negative_prompt"] = NEGATIVE_PROMPT
+            fields["negative_prompt"] = request.negative_prompt or negative_prompt()
         if self._endpoint == "sd3":
             fields["model"] = self.model
         return fields
@@ -170,4 +170,4 @@ def _int_or(text: str | None, default: int) -> int:
         return default
 
 
-__all__ = ["ASPECT_RATIOS", "NEGATIVE_PROMPT", "StabilityImageProvider", "aspect_ratio_for"]
+__all__ = ["ASPECT_RATIOS", "StabilityImageProvider", "aspect_ratio_for"]
