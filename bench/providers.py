@@ -135,6 +135,7 @@ def main() -> None:  # run as a script: worker processes re-import this module
                 image_providers="openai",
                 OPENAI_API_KEY="sk-bench",
                 quality_threshold=None,
+                alt_text="brief",  # the fake API speaks images only
             )
             os.environ["OPENAI_BASE_URL"] = f"{api.url}/v1"
             wall, manifest = campaign(settings, f"bench-{run}", folder / "out")
@@ -166,6 +167,7 @@ def main() -> None:  # run as a script: worker processes re-import this module
                 stability_base_url=healthy.url,
                 router_policy="fixed",  # the flaky one really is tried first, every time
                 quality_threshold=None,
+                alt_text="brief",  # the fake API speaks images only
             )
             # a new seed per campaign: nothing comes from the cache, every image is a real call
             _, manifest = campaign(settings, f"flaky-{run}", folder / "out", seed=run)

@@ -96,4 +96,23 @@ def test_campaign_through_the_openai_text_provider(
     rec = result.manifest.creatives[0]
     assert rec.machine_translated and rec.message == "Tostado fresco"
     assert rec.call_to_action == "Tostado fresco"
-    assert len(httpserver_ipv4.log) == 2  # the message and the CTA
+    assert rec.alt_text == "Tostado fresco" and rec.alt_text_by == "openai"
+    assert len(httpserver_ipv4.log) == 3  # the message, the CTA and the alt text
+
+
+def test_alt_text_from_the_brief_without_a_provider_and_when_it_fails() -> None:
+    from creative_automation.errors import ProviderUnavailable
+    from creative_automation.localize import alt_texts
+
+    brief = parse_brief(brief_data())
+    texts, by = alt_texts(brief, None)
+    assert by == "brief" and texts[("made-product", "ja-JP")].startswith("Citrus Tonic: ")
+
+    class Down(Echo):
+        async def alt_text(self, *, product: str, message: str, locale: str) -> str:
+            raise ProviderUnavailable("503", status=503)
+
+    texts, by = alt_texts(brief, Down())
+    assert by.startswith("brief (echo failed") and len(texts) == 2 * 3
+    texts, by = alt_texts(brief, Echo())
+    assert by == "echo" and texts[("photo-product", "en-US")].startswith("Roast Beans: ")

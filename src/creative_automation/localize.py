@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from .brief import Brief, LocaleCopy
-from .errors import BriefError, Problem
+from .errors import BriefError, Problem, ProviderError
 from .providers.base import TextProvider
 
 
@@ -51,4 +51,41 @@ def fill_missing_copy(
     return filled, frozenset(tag for _, tag, _ in missing)
 
 
-__all__ = ["LocaleCopy", "fill_missing_copy"]
+__all__ = ["LocaleCopy", "alt_texts", "fill_missing_copy"]
+
+
+async def _alt_texts(brief: Brief, provider: TextProvider) -> dict[tuple[str, str], str]:
+    keys = [(p.id, tag) for p in brief.products for tag in brief.locale_tags]
+    names = {p.id: p.name for p in brief.products}
+    texts = await asyncio.gather(
+        *(
+            provider.alt_text(
+                product=names[pid], message=brief.copy_for(tag).message or "", locale=tag
+            )
+            for pid, tag in keys
+        )
+    )
+    return dict(zip(keys, texts, strict=True))
+
+
+AltTexts = dict[tuple[str, str], str]
+
+
+def alt_texts(brief: Brief, provider: TextProvider | None) -> tuple[AltTexts, str]:
+    """Alt text per (product, locale) and who wrote it: the text provider, or (without one,
+    or when it fails) a plain description built from the brief, never called machine-written.
+    """
+    if provider is not None:
+        try:
+            return asyncio.run(_alt_texts(brief, provider)), provider.name
+        except ProviderError as exc:
+            return _from_brief(brief), f"brief ({provider.name} failed: {exc})"
+    return _from_brief(brief), "brief"
+
+
+def _from_brief(brief: Brief) -> AltTexts:
+    return {
+        (p.id, tag): f"{p.name}: {brief.copy_for(tag).message}"
+        for p in brief.products
+        for tag in brief.locale_tags
+    }

@@ -55,6 +55,8 @@ class CreativeRecord(BaseModel):
     logo_variant: str | None = None
     cached: bool = False  # the generated source came from the generation cache (no new call)
     machine_translated: bool = False  # message/CTA translated by the text provider
+    alt_text: str | None = None
+    alt_text_by: str | None = None  # the text provider that wrote it, or "brief"
     source_quality: float | None = None  # quality score of the generated source, 0–1
     headline_px: int | None = None  # font sizes chosen by measurement
     cta_px: int | None = None

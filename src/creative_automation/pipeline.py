@@ -22,7 +22,7 @@ from .imaging.logo import LogoPair
 from .imaging.render import render_creative
 from .imaging.typography import check_coverage, fit_text
 from .layout_search import FitCache, find_layout
-from .localize import fill_missing_copy
+from .localize import alt_texts, fill_missing_copy
 from .manifest import (
     CreativeRecord,
     LayoutRecord,
@@ -206,9 +206,10 @@ def run_campaign(
     say = progress or (lambda stage, done, total: None)
     if assets_dir is not None and not assets_dir.is_dir():
         raise AssetError(f"the asset folder {assets_dir} does not exist or is not a folder")
-    if brief.missing_copy() and text_provider is None:
+    if text_provider is None:
         text_provider = build_text_provider(settings)
     brief, translated = fill_missing_copy(brief, text_provider)
+    alts, alts_by = alt_texts(brief, text_provider if settings.alt_text == "auto" else None)
     fonts = brand_fonts(brief, assets_dir)
     check_fonts(brief, fonts)
     plan = make_plan(brief, translated)
@@ -269,6 +270,8 @@ def run_campaign(
             for fut in futures:
                 records += fut.result()
                 say("render", len(records), len(plan))
+            for r in records:
+                r.alt_text, r.alt_text_by = alts.get((r.product_id, r.locale)), alts_by
             manifest = _manifest(brief, settings, records, sources, budget, started)
             write_manifest(manifest, staging)
             write_report(manifest, brief, staging)

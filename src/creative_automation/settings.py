@@ -57,6 +57,11 @@ class Settings(BaseSettings):
         "(cheapest); native: one generation per format family at its aspect (better "
         "composition, more calls).",
     )
+    alt_text: Literal["auto", "brief"] = Field(
+        "auto",
+        description="auto: written by the text provider when one is set; brief: from the "
+        "product name and message.",
+    )
     router_policy: Literal["balanced", "cheapest", "fastest", "quality", "fixed"] = "balanced"
     quality_threshold: float | None = Field(0.45, ge=0, le=1, description="None: gate off.")
     campaign_budget_usd: float | None = Field(None, ge=0, description="Per-campaign spend cap.")

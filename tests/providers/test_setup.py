@@ -22,6 +22,7 @@ from factories import brief_data
 
 
 def settings(tmp_path: Path, **kw: Any) -> Settings:
+    kw.setdefault("alt_text", "brief")  # these tests count image calls only
     return Settings(data_dir=tmp_path / "data", output_format="png", workers=1, **kw)
 
 
