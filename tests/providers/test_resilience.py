@@ -8,7 +8,12 @@ import time
 import pytest
 
 from creative_automation.errors import ContentRejected, ProviderFailed, ProviderUnavailable
-from creative_automation.providers.resilience import CircuitOpen, ResiliencePolicy, build_guards
+from creative_automation.providers.resilience import (
+    CircuitOpen,
+    ResiliencePolicy,
+    build_guards,
+    close_guards,
+)
 
 FAST = ResiliencePolicy(backoff_initial_s=0.01, backoff_max_s=0.02, breaker_ttl_s=0.3)
 
@@ -120,3 +125,31 @@ def test_concurrency_limit() -> None:
 
     asyncio.run(scenario())
     assert peak == 1
+
+
+def test_breaker_state_is_shared_through_redis() -> None:
+    """Two workers (two sets of guards) on one Redis: one opens the breaker, the other sees it."""
+    import uuid
+
+    from backends import require_redis
+
+    url = require_redis()
+    name = f"cap-test-{uuid.uuid4().hex[:8]}"
+    policy = ResiliencePolicy(attempts=1, breaker_threshold=2, breaker_ttl_s=30)
+
+    async def scenario() -> tuple[str, int]:
+        worker_a = build_guards([name], policy, redis_url=url)[name]
+        worker_b = build_guards([name], policy, redis_url=url)[name]
+        failing = Flaky(100, ProviderUnavailable("500", status=500))
+        for _ in range(2):
+            with pytest.raises(ProviderUnavailable):
+                await worker_a.call(failing)
+        healthy = Flaky(0, ProviderUnavailable("x"))
+        with pytest.raises(CircuitOpen):
+            await worker_b.call(healthy)  # worker b never saw a failure itself
+        state = await worker_b.state()
+        await close_guards({"a": worker_a, "b": worker_b})
+        return state, healthy.calls
+
+    state, calls = asyncio.run(scenario())
+    assert state == "opened" and calls == 0

@@ -122,6 +122,17 @@ class Guard:
         return str(breaker.context.state)
 
 
+async def close_guards(guards: dict[str, Guard]) -> None:
+    """Close the shared breaker store's connection (Redis), if the guards have one."""
+    seen: set[int] = set()
+    for guard in guards.values():
+        repo = getattr(guard._breakers.uow, "contexts", None)
+        client = getattr(repo, "redis", None)
+        if client is not None and id(client) not in seen:
+            seen.add(id(client))
+            await client.aclose()
+
+
 def build_guards(
     names: list[str],
     policy: ResiliencePolicy,
@@ -146,4 +157,5 @@ __all__ = [
     "ProviderFailed",
     "ResiliencePolicy",
     "build_guards",
+    "close_guards",
 ]
