@@ -27,6 +27,7 @@ from creative_automation.errors import (
     ProviderFailed,
     ProviderUnavailable,
 )
+from creative_automation.prompts import template
 from creative_automation.providers.base import (
     MAX_SIDE,
     GenerationRequest,
@@ -286,19 +287,6 @@ def _first_b64(response: object) -> str | None:
     return b64 if isinstance(b64, str) and b64 else None
 
 
-_TRANSLATE = (
-    "You translate short advertising copy (headlines and calls to action) for social media ads "
-    "from {source} to {target}. Keep brand and product names exactly as written. Use a natural, "
-    "idiomatic marketing tone for native speakers of {target}, about as long as the original. "
-    "Reply with the translation only: no quotes, notes or explanations.{context}"
-)
-_ALT_TEXT = (
-    "You write alt text for social media ad images. Reply with the alt text only, written in "
-    "the language of locale {locale}: one sentence under 125 characters that names the product "
-    "and conveys the ad's message for someone who cannot see it. Do not begin with 'Image of'."
-)
-
-
 def unquote(text: str) -> str:
     """Whitespace and wrapping quote marks removed (models often quote a translation)."""
     text = text.strip()
@@ -324,12 +312,18 @@ class OpenAITextProvider(_OpenAIBase):
         self, text: str, *, source_locale: str, target_locale: str, context: str = ""
     ) -> str:
         extra = f"\nAbout the campaign: {context}" if context else ""
-        system = _TRANSLATE.format(source=source_locale, target=target_locale, context=extra)
+        system = (
+            template("translate_system.txt")
+            .strip()
+            .format(source=source_locale, target=target_locale, context=extra)
+        )
         return await self._complete(system, text)
 
     async def alt_text(self, *, product: str, message: str, locale: str) -> str:
         user = f"Product: {product}\nAd message: {message}"
-        return await self._complete(_ALT_TEXT.format(locale=locale), user)
+        return await self._complete(
+            template("alt_text_system.txt").strip().format(locale=locale), user
+        )
 
     async def _complete(self, system: str, user: str) -> str:
         messages: list[ChatCompletionMessageParam] = [
