@@ -206,23 +206,10 @@ def run_campaign(
     say = progress or (lambda stage, done, total: None)
     if assets_dir is not None and not assets_dir.is_dir():
         raise AssetError(f"the asset folder {assets_dir} does not exist or is not a folder")
-    if text_provider is None:
-        text_provider = build_text_provider(settings)
-    brief, translated = fill_missing_copy(brief, text_provider)
-    alts, alts_by = alt_texts(brief, text_provider if settings.alt_text == "auto" else None)
-    fonts = brand_fonts(brief, assets_dir)
-    check_fonts(brief, fonts)
-    plan = make_plan(brief, translated)
-    budget = Budget(
-        brief.budget_usd if brief.budget_usd is not None else settings.campaign_budget_usd
-    )
-    groups: dict[tuple[str, str], list[CreativeSpec]] = {}
-    for spec in plan:
-        groups.setdefault((spec.product.id, spec.format.name), []).append(spec)
     # Workers start (and load their fonts) on the other cores while this process builds the
     # provider chain and the providers work: a campaign takes one provider call plus the
     # rendering, not plus a pool's start-up too.
-    pool = _executor(settings.workers, len(groups))
+    pool = _executor(settings.workers, len(brief.products) * len(brief.formats))
     warm: list[Future[None]] = []
     # submitting starts the worker processes, which waits for the forkserver's imports: do it
     # off this thread, which meanwhile builds the chain and calls the providers
@@ -232,6 +219,19 @@ def run_campaign(
     )
     starter.start()
     try:
+        if text_provider is None:
+            text_provider = build_text_provider(settings)
+        brief, translated = fill_missing_copy(brief, text_provider)
+        alts, alts_by = alt_texts(brief, text_provider if settings.alt_text == "auto" else None)
+        fonts = brand_fonts(brief, assets_dir)
+        check_fonts(brief, fonts)
+        plan = make_plan(brief, translated)
+        budget = Budget(
+            brief.budget_usd if brief.budget_usd is not None else settings.campaign_budget_usd
+        )
+        groups: dict[tuple[str, str], list[CreativeSpec]] = {}
+        for spec in plan:
+            groups.setdefault((spec.product.id, spec.format.name), []).append(spec)
         if provider is None:  # the configured chain: keys present → real providers, procedural
             provider = build_chain(settings, budget)
         logo = (
