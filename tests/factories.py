@@ -69,3 +69,21 @@ def brief_data(**changes: Any) -> dict[str, Any]:
     }
     data.update(changes)
     return data
+
+
+def generation_request(**overrides: Any) -> Any:
+    """A small GenerationRequest for provider tests (96×96, seed 42), fields overridable."""
+    from creative_automation.providers.base import GenerationRequest
+
+    fields: dict[str, Any] = {
+        "product_id": "p1",
+        "product_name": "Citrus Sparkling Water",
+        "description": "A crisp sparkling water.",
+        "prompt": "a can of sparkling water on a marble counter",
+        "palette": (),
+        "width": 96,
+        "height": 96,
+        "seed": 42,
+    }
+    fields.update(overrides)
+    return GenerationRequest(**fields)

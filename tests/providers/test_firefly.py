@@ -26,6 +26,7 @@ from creative_automation.prompts import negative_prompt
 from creative_automation.providers import GenerationRequest, GenerationResult
 from creative_automation.providers.firefly import IMS_SCOPE, FireflyImageProvider, size_for
 from creative_automation.providers.prices import price
+from factories import generation_request
 
 CLIENT_ID = "ff-client-id-5f1e2d3c"
 CLIENT_SECRET = "p8e-SECRET-a1b2c3d4e5"
@@ -42,18 +43,8 @@ def png(width: int = 64, height: int = 64) -> bytes:
 
 
 def request(**overrides: Any) -> GenerationRequest:
-    fields: dict[str, Any] = {
-        "product_id": "p1",
-        "product_name": "Citrus Sparkling Water",
-        "description": "A crisp sparkling water.",
-        "prompt": "a can of sparkling water on a marble counter",
-        "palette": (),
-        "width": 96,
-        "height": 96,
-        "seed": 42,
-    }
-    fields.update(overrides)
-    return GenerationRequest(**fields)
+    result: GenerationRequest = generation_request(**overrides)
+    return result
 
 
 class FakeFirefly:

@@ -26,6 +26,7 @@ from creative_automation.prompts import negative_prompt
 from creative_automation.providers import GenerationRequest, GenerationResult
 from creative_automation.providers.prices import price
 from creative_automation.providers.stability import StabilityImageProvider, aspect_ratio_for
+from factories import generation_request
 
 KEY = "sk-test-0123456789abcdef"
 CORE = "/v2beta/stable-image/generate/core"
@@ -39,18 +40,8 @@ def png(width: int = 72, height: int = 72, colour: tuple[int, int, int] = RED) -
 
 
 def request(**overrides: Any) -> GenerationRequest:
-    fields: dict[str, Any] = {
-        "product_id": "p1",
-        "product_name": "Citrus Sparkling Water",
-        "description": "A crisp sparkling water.",
-        "prompt": "a can of sparkling water on a marble counter",
-        "palette": (),
-        "width": 96,
-        "height": 96,
-        "seed": 42,
-    }
-    fields.update(overrides)
-    return GenerationRequest(**fields)
+    result: GenerationRequest = generation_request(**overrides)
+    return result
 
 
 def provider(server: HTTPServer, **kwargs: Any) -> StabilityImageProvider:
