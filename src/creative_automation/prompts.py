@@ -13,9 +13,10 @@ def template(name: str) -> str:
     return resources.files("creative_automation").joinpath("templates", name).read_text("utf-8")
 
 
-def product_prompt(brief: Brief, product: Product) -> str:
+def product_prompt(brief: Brief, product: Product, *, staged: bool = False) -> str:
+    """The image prompt for a product; `staged`: a scene to build around its cut-out packshot."""
     palette = ", ".join(brief.brand.palette) if brief.brand and brief.brand.palette else "neutral"
-    text = template("product_prompt.txt").format(
+    text = template("packshot_prompt.txt" if staged else "product_prompt.txt").format(
         product_name=product.name,
         description_clause=f" ({product.description})" if product.description else "",
         audience=brief.audience,

@@ -106,7 +106,7 @@ async def _generate(
         product_id=product.id,
         product_name=product.name,
         description=product.description,
-        prompt=product_prompt(brief, product),
+        prompt=product_prompt(brief, product, staged=packshot is not None),
         negative_prompt=negative_prompt(),
         palette=palette,
         width=width,

@@ -23,6 +23,7 @@ from creative_automation.imaging.io import (
     split_alpha,
     to_rgb_array,
 )
+from factories import png_chunk, swapped_profile
 
 SRGB_ICC = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
@@ -30,20 +31,6 @@ SRGB_ICC = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 def is_srgb_profile(icc: object) -> bool:
     """Same profile as lcms' sRGB; bytes 24-35 hold the creation time, so they may differ."""
     return isinstance(icc, bytes) and icc[:24] + icc[36:] == SRGB_ICC[:24] + SRGB_ICC[36:]
-
-
-def _png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def _swapped_profile() -> bytes:
-    """sRGB with the red and blue colorants swapped: file red means blue."""
-    icc = bytearray(SRGB_ICC)
-    count = struct.unpack(">I", icc[128:132])[0]
-    entries = {bytes(icc[132 + 12 * i : 136 + 12 * i]): 132 + 12 * i for i in range(count)}
-    r, b = entries[b"rXYZ"], entries[b"bXYZ"]
-    icc[r + 4 : r + 12], icc[b + 4 : b + 12] = icc[b + 4 : b + 12], icc[r + 4 : r + 12]
-    return bytes(icc)
 
 
 # --- resolve_asset -------------------------------------------------------------------------
@@ -129,7 +116,7 @@ def test_cmyk_jpeg_becomes_rgb_with_plausible_colours(tmp_path: Path) -> None:
 
 def test_embedded_icc_profile_is_converted_to_srgb(tmp_path: Path) -> None:
     path = tmp_path / "swapped.png"
-    Image.new("RGB", (8, 8), (255, 0, 0)).save(path, icc_profile=_swapped_profile())
+    Image.new("RGB", (8, 8), (255, 0, 0)).save(path, icc_profile=swapped_profile())
     assert load_image(path).getpixel((0, 0)) == pytest.approx((0, 0, 255), abs=2)
 
 
@@ -254,9 +241,9 @@ def test_png_bomb_is_rejected_from_the_header(tmp_path: Path) -> None:
     # Header says 20000x20000 (400 Mpx); the data is a few hundred bytes.
     ihdr = struct.pack(">IIBBBBB", 20000, 20000, 8, 0, 0, 0, 0)
     idat = zlib.compress(b"\x00" * 20001 * 64, 9)
-    data = b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + _png_chunk(b"IDAT", idat)
+    data = b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat)
     path = tmp_path / "bomb.png"
-    path.write_bytes(data + _png_chunk(b"IEND", b""))
+    path.write_bytes(data + png_chunk(b"IEND", b""))
     assert path.stat().st_size < 2000
 
     start = time.perf_counter()

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from PIL import Image
@@ -16,6 +17,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 IMAGES = "/v1/images/generations"
+EDITS = "/v1/images/edits"
+PAINTED = (30, 120, 200)  # the colour the fake edits endpoint paints the scene in
 CHAT = "/v1/chat/completions"
 GPT_IMAGE_SIZES = {"1024x1024", "1536x1024", "1024x1536", "auto"}
 DALLE3_SIZES = {"1024x1024", "1792x1024", "1024x1792"}
@@ -66,6 +69,64 @@ def _images(request: Request) -> Response:
             },
         }
     return _json(answer, headers={"x-request-id": "req_fake123"})
+
+
+@dataclass
+class EditCall:
+    """What one edits request carried (uploads are gone once the request is answered)."""
+
+    form: dict[str, str]
+    image: bytes
+    mask: bytes | None
+
+
+def _edits(request: Request, calls: list[EditCall]) -> Response:
+    """POST /v1/images/edits (multipart) as §1.3/§1.4 describe: the image and the mask must be
+    PNGs of the same size; the answer is the scene painted in PAINTED everywhere the mask is
+    transparent, the input image kept where it is opaque."""
+    form, files = request.form, request.files
+    raw = {name: files[name].read() for name in ("image", "mask") if name in files}
+    calls.append(EditCall(dict(form), raw.get("image", b""), raw.get("mask")))
+    model, size = form.get("model", "gpt-image-1.5"), form.get("size", "auto")
+    if "image" not in files or "prompt" not in form:
+        msg = "Missing required parameter: 'image'."
+        return _json(error_body(msg, "invalid_request_error", "missing_required_parameter"), 400)
+    if form.get("input_fidelity") and model == "gpt-image-1-mini":
+        msg = "input_fidelity is not supported for gpt-image-1-mini."
+        return _json(error_body(msg, "invalid_request_error", "unsupported_parameter"), 400)
+    if size not in GPT_IMAGE_SIZES:
+        msg = f"Invalid value: '{size}'."
+        return _json(error_body(msg, "invalid_request_error", "invalid_value", "size"), 400)
+    image = Image.open(io.BytesIO(raw["image"]))
+    mask = Image.open(io.BytesIO(raw["mask"])) if "mask" in raw else image
+    if image.format != "PNG" or mask.format != "PNG" or mask.size != image.size:
+        msg = "Invalid mask: the mask must be a PNG of the same dimensions as the image."
+        return _json(error_body(msg, "invalid_request_error", "invalid_value", "mask"), 400)
+    width, height = image.size if size == "auto" else map(int, size.split("x"))
+    keep = mask.convert("RGBA").getchannel("A").point(lambda a: 255 if a else 0)
+    painted = Image.new("RGB", image.size, PAINTED)
+    painted.paste(image.convert("RGB"), mask=keep)
+    buf = io.BytesIO()
+    painted.resize((width, height)).save(buf, "PNG", compress_level=1)
+    answer = {
+        "created": 1713833628,
+        "data": [{"b64_json": base64.b64encode(buf.getvalue()).decode()}],
+        "size": size,
+        "usage": {
+            "input_tokens": 4240,
+            "output_tokens": 1056,
+            "total_tokens": 5296,
+            "input_tokens_details": {"text_tokens": 80, "image_tokens": 4160},
+        },
+    }
+    return _json(answer, headers={"x-request-id": "req_fake789"})
+
+
+def serve_edits(server: HTTPServer) -> list[EditCall]:
+    """Answer edits as the API does; returns the list each request is recorded in."""
+    calls: list[EditCall] = []
+    server.expect_request(EDITS, method="POST").respond_with_handler(lambda r: _edits(r, calls))
+    return calls
 
 
 def serve_images(server: HTTPServer) -> None:

@@ -36,13 +36,9 @@ from creative_automation.errors import (
     ProviderUnavailable,
 )
 from creative_automation.providers.base import GenerationRequest
-from creative_automation.providers.openai import (
-    OpenAIImageProvider,
-    OpenAITextProvider,
-    native_size,
-    parse_retry_after,
-    unquote,
-)
+from creative_automation.providers.http import retry_after
+from creative_automation.providers.openai import OpenAIImageProvider, native_size
+from creative_automation.providers.openai_text import OpenAITextProvider, unquote
 
 KEY_TEXT = "sk-proj-FAKEkey0123456789abcdefSECRET"
 KEY = SecretStr(KEY_TEXT)
@@ -437,17 +433,17 @@ def test_text_timeout(server: HTTPServer) -> None:
 # --- small parts ----------------------------------------------------------------------------
 
 
-def test_parse_retry_after() -> None:
-    assert parse_retry_after({"retry-after": "2.5"}) == 2.5
-    assert parse_retry_after({"retry-after-ms": "40"}) == pytest.approx(0.04)
-    assert parse_retry_after({"retry-after-ms": "soon", "retry-after": "4"}) == 4.0
-    assert parse_retry_after({"retry-after": "soon"}) is None
-    assert parse_retry_after({"retry-after": "-3"}) == 0.0
-    assert parse_retry_after({}) is None
+def test_retry_after() -> None:
+    assert retry_after({"retry-after": "2.5"}) == 2.5
+    assert retry_after({"retry-after-ms": "40"}) == pytest.approx(0.04)
+    assert retry_after({"retry-after-ms": "soon", "retry-after": "4"}) == 4.0
+    assert retry_after({"retry-after": "soon"}) is None
+    assert retry_after({"retry-after": "-3"}) == 0.0
+    assert retry_after({}) is None
     later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
-    assert 25 < (parse_retry_after({"retry-after": later}) or 0) <= 30
+    assert 25 < (retry_after({"retry-after": later}) or 0) <= 30
     earlier = format_datetime(datetime.now(UTC) - timedelta(seconds=30), usegmt=True)
-    assert parse_retry_after({"retry-after": earlier}) == 0.0
+    assert retry_after({"retry-after": earlier}) == 0.0
 
 
 @pytest.mark.parametrize(

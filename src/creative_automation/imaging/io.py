@@ -87,7 +87,7 @@ def _sniff(head: bytes) -> str | None:
     return None
 
 
-def _open_header(fp: IO[bytes], path: Path, max_pixels: int) -> ImageFile.ImageFile:
+def _open_header(fp: IO[bytes], name: str, max_pixels: int) -> ImageFile.ImageFile:
     """Open with the plugin chosen by content, checking the header size before any decoding.
 
     The plugin classes are called directly rather than through Image.open so that the size cap
@@ -96,30 +96,30 @@ def _open_header(fp: IO[bytes], path: Path, max_pixels: int) -> ImageFile.ImageF
     head = fp.read(32)
     fmt = _sniff(head)
     if fmt is None:
-        raise AssetError(f"{path}: not a PNG, JPEG or WebP file (content sniffed, not extension)")
+        raise AssetError(f"{name}: not a PNG, JPEG or WebP file (content sniffed, not extension)")
     fp.seek(0)
     if fmt == "WEBP":
         # The WebP plugin allocates the canvas while opening, so check the size first.
         size = _webp_size(head)
         if size is None:
-            raise AssetError(f"{path}: unreadable WebP header")
-        _check_pixels(path, size, max_pixels)
+            raise AssetError(f"{name}: unreadable WebP header")
+        _check_pixels(name, size, max_pixels)
         return WebPImagePlugin.WebPImageFile(fp)
     if fmt == "PNG":
         im: ImageFile.ImageFile = PngImagePlugin.PngImageFile(fp)
     else:
         im = JpegImagePlugin.JpegImageFile(fp)
-    _check_pixels(path, im.size, max_pixels)
+    _check_pixels(name, im.size, max_pixels)
     return im
 
 
-def _check_pixels(path: Path, size: tuple[int, int], max_pixels: int) -> None:
+def _check_pixels(name: str, size: tuple[int, int], max_pixels: int) -> None:
     width, height = size
     if width <= 0 or height <= 0:
-        raise AssetError(f"{path}: invalid image size {width}x{height}")
+        raise AssetError(f"{name}: invalid image size {width}x{height}")
     if width * height > max_pixels:
         raise AssetError(
-            f"{path}: {width}x{height} = {width * height:,} pixels exceeds the limit of "
+            f"{name}: {width}x{height} = {width * height:,} pixels exceeds the limit of "
             f"{max_pixels:,} (possible decompression bomb)"
         )
 
@@ -134,22 +134,33 @@ def load_image(path: Path, *, max_pixels: int = 40_000_000) -> Image.Image:
     """
     try:
         with path.open("rb") as fp:
-            im = _open_header(fp, path, max_pixels)
-            if im.format not in ALLOWED_FORMATS:
-                raise AssetError(
-                    f"{path}: format {im.format} is not one of {sorted(ALLOWED_FORMATS)}"
-                )
-            im.load()  # full decode now: a truncated file raises here, never later
-            icc = im.info.get("icc_profile")
-            transparency = im.info.get("transparency")
-            _apply_orientation(im)
-            return _normalise(im, icc if isinstance(icc, bytes) else None, transparency)
-    except AssetError:
-        raise
+            return _decode(fp, str(path), max_pixels)
     except FileNotFoundError as exc:
         raise AssetError(f"{path}: file not found") from exc
+    except OSError as exc:  # unreadable file (permissions, a folder): decoding never started
+        raise AssetError(f"{path}: cannot read file ({type(exc).__name__}: {exc})") from exc
+
+
+def decode_bytes(data: bytes, *, name: str, max_pixels: int = 40_000_000) -> Image.Image:
+    """`load_image` for bytes already in memory (a provider's response body), with the same
+    checks and normalisation; `name` says where the bytes came from in error messages."""
+    return _decode(io.BytesIO(data), name, max_pixels)
+
+
+def _decode(fp: IO[bytes], name: str, max_pixels: int) -> Image.Image:
+    try:
+        im = _open_header(fp, name, max_pixels)
+        if im.format not in ALLOWED_FORMATS:
+            raise AssetError(f"{name}: format {im.format} is not one of {sorted(ALLOWED_FORMATS)}")
+        im.load()  # full decode now: a truncated file raises here, never later
+        icc = im.info.get("icc_profile")
+        transparency = im.info.get("transparency")
+        _apply_orientation(im)
+        return _normalise(im, icc if isinstance(icc, bytes) else None, transparency)
+    except AssetError:
+        raise
     except _DECODE_ERRORS as exc:
-        raise AssetError(f"{path}: cannot decode image ({type(exc).__name__}: {exc})") from exc
+        raise AssetError(f"{name}: cannot decode image ({type(exc).__name__}: {exc})") from exc
 
 
 def _apply_orientation(im: Image.Image) -> None:
@@ -329,6 +340,7 @@ def split_alpha(img: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
 
 __all__ = [
     "ALLOWED_FORMATS",
+    "decode_bytes",
     "encode_image",
     "has_transparency",
     "load_image",

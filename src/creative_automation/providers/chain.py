@@ -4,7 +4,7 @@ ImageProvider, so the pipeline asks for an image and the chain decides who makes
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -14,6 +14,7 @@ from ..imaging.quality import quality_score
 from .base import GenerationRequest, GenerationResult, ImageProvider
 from .budget import Budget
 from .cache import CachedImage, GenerationCache, cache_key
+from .packshot import digest
 from .resilience import Guard
 from .router import Router
 
@@ -29,6 +30,15 @@ class ChainMember:
     model: str
     estimate_usd: float  # worst-case price of one image: what the budget reserves
     guard: Guard | None = None  # None: a local generator that cannot fail transiently
+    # worst-case price of staging a cut-out packshot; None: this provider cannot stage one
+    # (text-to-image would invent the product, which misrepresents it)
+    stage_estimate_usd: float | None = None
+    options: dict[str, str] = field(default_factory=dict)  # settings that change the pixels
+
+    def estimate_for(self, request: GenerationRequest) -> float:
+        if request.packshot is not None and self.stage_estimate_usd is not None:
+            return self.stage_estimate_usd
+        return self.estimate_usd
 
 
 class ProviderChain:
@@ -56,7 +66,7 @@ class ProviderChain:
         names = self.router.order() if self.router else list(self.members)
         ordered = [self.members[n] for n in names if n in self.members and n != OFFLINE]
         if request.packshot is not None:
-            ordered = []  # staging a cut-out packshot is the offline generator's job for now
+            ordered = [m for m in ordered if m.stage_estimate_usd is not None]
         if OFFLINE in self.members:
             ordered.append(self.members[OFFLINE])
         return ordered
@@ -77,9 +87,10 @@ class ProviderChain:
             hit = self.cache.get(key)
             if hit is not None:
                 return _from_cache(hit, request)
-        if not self.budget.reserve(member.estimate_usd):
+        estimate = member.estimate_for(request)
+        if not self.budget.reserve(estimate):
             detours.append(
-                f"{member.name}: skipped, ${member.estimate_usd:.3f} would exceed the campaign "
+                f"{member.name}: skipped, ${estimate:.3f} would exceed the campaign "
                 f"budget (${self.budget.limit_usd:.2f}, ${self.budget.spent_usd:.2f} spent)"
             )
             return None
@@ -90,15 +101,15 @@ class ProviderChain:
             else:
                 result = await member.provider.generate(request)
         except ContentRejected:
-            self.budget.release(member.estimate_usd)
+            self.budget.release(estimate)
             detours.append(f"{member.name}: refused the prompt (content policy)")
             return None  # says nothing about the provider's health: not recorded as a failure
         except ProviderError as exc:
-            self.budget.release(member.estimate_usd)
+            self.budget.release(estimate)
             detours.append(f"{member.name}: {exc}")
             self._record(member.name, ok=False, latency=time.perf_counter() - started)
             return None
-        self.budget.settle(member.estimate_usd, result.cost_usd, f"{member.name}/{member.model}")
+        self.budget.settle(estimate, result.cost_usd, f"{member.name}/{member.model}")
         score = self._score(result)
         self._record(
             member.name, ok=True, latency=result.latency_s, quality=score, cost=result.cost_usd
@@ -139,9 +150,13 @@ class ProviderChain:
 
 
 def _cache_key(member: ChainMember, request: GenerationRequest) -> str:
+    extra: dict[str, str] = dict(member.options)
+    if request.packshot is not None:
+        extra["packshot"] = digest(request.packshot)
     return cache_key(
-        member.name, member.model, request.prompt, request.width, request.height, request.seed
-    )
+        member.name, member.model, request.prompt, request.width, request.height, request.seed,
+        extra,
+    )  # fmt: skip
 
 
 def _from_cache(hit: CachedImage, request: GenerationRequest) -> GenerationResult:

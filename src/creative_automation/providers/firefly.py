@@ -19,11 +19,11 @@ from creative_automation.errors import (
 )
 from creative_automation.prompts import negative_prompt
 from creative_automation.providers.base import GenerationRequest, GenerationResult
+from creative_automation.providers.decode import decode_image
 from creative_automation.providers.http import (
     ClientSlot,
     Reply,
     aspect_distance,
-    decode_image,
     scrub,
     send,
     status_error,
@@ -162,7 +162,7 @@ class FireflyImageProvider:
                 status=image_reply.status,
             )
         image = await asyncio.to_thread(
-            decode_image, image_reply.body, LABEL, request.width, request.height
+            decode_image, image_reply.body, LABEL, (request.width, request.height)
         )
         return GenerationResult(
             image=image,

@@ -1,32 +1,27 @@
-"""httpx plumbing shared by the REST image providers: sending, status → error, image decode."""
+"""httpx plumbing shared by the REST image providers: sending, status → error, Retry-After."""
 
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
-from PIL import Image, ImageOps
 from pydantic import SecretStr
 
 from creative_automation.errors import ProviderError, ProviderFailed, ProviderUnavailable
 
 # A generated image is a few MB; anything far larger is a broken or hostile response.
 MAX_BODY_BYTES = 64 * 1024 * 1024
-# Same cap as imaging.io.load_image: refuse decompression bombs before decoding.
-MAX_PIXELS = 40_000_000
 # Statuses below 500 that still mean "try again later".
 _TRANSIENT_4XX = frozenset({408, 425, 429})
 _DETAIL_CHARS = 300
-# Exceptions Pillow raises for corrupt or truncated data.
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError)
 
 
 @dataclass(frozen=True)
@@ -133,6 +128,19 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max(0.0, seconds)
 
 
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait from `retry-after-ms` (milliseconds, OpenAI's) or else `retry-after`."""
+    value = headers.get("retry-after-ms")
+    if value is not None:
+        try:
+            ms = float(value)
+        except ValueError:
+            ms = math.nan
+        if math.isfinite(ms):
+            return max(0.0, ms / 1000)
+    return parse_retry_after(headers.get("retry-after"))
+
+
 def scrub(text: str, secrets: tuple[SecretStr, ...]) -> str:
     """Provider text made safe for an error message: secrets blanked, then one short line.
 
@@ -160,33 +168,6 @@ def status_error(label: str, reply: Reply, detail: str) -> ProviderError:
     return ProviderFailed(message, status=status)
 
 
-def decode_image(data: bytes, label: str, width: int, height: int) -> Image.Image:
-    """PNG/JPEG/WebP bytes → RGB of exactly width x height (centre-cropped to the aspect, then
-    resized), as GenerationResult promises. Undecodable data is ProviderUnavailable: the
-    provider sent a broken body, which a retry may not repeat. CPU-bound: call it in a thread."""
-    try:
-        with Image.open(io.BytesIO(data), formats=("PNG", "JPEG", "WEBP")) as opened:
-            if opened.width * opened.height > MAX_PIXELS:
-                raise ProviderUnavailable(
-                    f"{label}: malformed response: {opened.width}x{opened.height} image exceeds "
-                    f"{MAX_PIXELS:,} pixels"
-                )
-            opened.load()  # a truncated body fails here, not later in the pipeline
-            image = ImageOps.exif_transpose(opened)
-            if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
-                # Transparent areas over white rather than whatever colour hides under alpha 0.
-                rgba = image.convert("RGBA")
-                image = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba)
-            rgb = image.convert("RGB")
-    except _DECODE_ERRORS as exc:
-        raise ProviderUnavailable(
-            f"{label}: malformed response: body is not a decodable image ({type(exc).__name__})"
-        ) from exc
-    if rgb.size != (width, height):
-        rgb = ImageOps.fit(rgb, (width, height), Image.Resampling.LANCZOS)
-    return rgb
-
-
 def aspect_distance(width: int, height: int, other_width: int, other_height: int) -> float:
     """How far apart two aspect ratios are, on a log scale (so 2:1 and 1:2 are equally far
     from 1:1)."""
@@ -195,12 +176,11 @@ def aspect_distance(width: int, height: int, other_width: int, other_height: int
 
 __all__ = [
     "MAX_BODY_BYTES",
-    "MAX_PIXELS",
     "ClientSlot",
     "Reply",
     "aspect_distance",
-    "decode_image",
     "parse_retry_after",
+    "retry_after",
     "scrub",
     "send",
     "status_error",

@@ -54,6 +54,38 @@ def max_price(provider: str, model: str, *, quality: str | None = None) -> float
     return max(_flatten(entry))
 
 
+def _edit_rates(model: str) -> tuple[float, float]:
+    try:
+        rates: Any = _table()["openai_edit_input"][model]
+        return float(rates["text_in"]), float(rates["image_in"])
+    except KeyError:
+        raise ConfigError(
+            f"no edit input price for openai/{model} in the price table (prices.yaml)"
+        ) from None
+
+
+def max_edit_input_usd(model: str) -> float:
+    """The most the input of one OpenAI edit (frame, mask, prompt) can cost: reserved up front."""
+    text_in, image_in = _edit_rates(model)
+    most: Any = _table()["openai_edit_input"]["max_tokens"]
+    return (float(most["text"]) * text_in + float(most["image"]) * image_in) / 1e6
+
+
+def edit_input_usd(model: str, usage: object) -> float:
+    """What the input of one OpenAI edit cost, from the response's `usage` (§1.4). Without
+    token details every input token is costed at the image rate; without `usage` at all the
+    reserved maximum is booked: spend is never under-reported."""
+    text_in, image_in = _edit_rates(model)
+    details = getattr(usage, "input_tokens_details", None)
+    text, image = (getattr(details, name, None) for name in ("text_tokens", "image_tokens"))
+    if isinstance(text, int) and isinstance(image, int):
+        return (text * text_in + image * image_in) / 1e6
+    total = getattr(usage, "input_tokens", None)
+    if isinstance(total, int):
+        return total * image_in / 1e6
+    return max_edit_input_usd(model)
+
+
 def _flatten(entry: Any) -> list[float]:
     if isinstance(entry, dict):
         return [v for sub in entry.values() for v in _flatten(sub)]

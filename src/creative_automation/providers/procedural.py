@@ -18,6 +18,7 @@ from creative_automation.providers.base import GenerationRequest, GenerationResu
 from creative_automation.providers.labels import LabelArt
 from creative_automation.providers.lathe import Material, Segment, make_profile, render_lathe
 from creative_automation.providers.packages import DROPPER_WORDS, build_package, infer_shape
+from creative_automation.providers.packshot import cutout
 from creative_automation.providers.studio import Room, Sprite, backdrop, finish, place
 
 MODEL = "procedural-studio-v1"
@@ -123,31 +124,6 @@ def plan_shot(rng: np.random.Generator, seed_turn: int) -> Shot:
     )
 
 
-def _cutout(packshot: Image.Image) -> np.ndarray:
-    """The packshot as premultiplied RGBA float, cropped to its visible pixels.
-
-    An image without transparency gets its border-connected uniform background keyed out
-    (a packshot on white); if that finds no clean background it is staged as a rectangle.
-    """
-    rgba = np.asarray(packshot.convert("RGBA"), np.float32) / 255.0
-    if rgba[..., 3].min() > 0.98:
-        rgb8 = np.array(packshot.convert("RGB"))  # writable: floodFill insists
-        h, w = rgb8.shape[:2]
-        mask = np.zeros((h + 2, w + 2), np.uint8)
-        flags = 4 | cv2.FLOODFILL_MASK_ONLY | cv2.FLOODFILL_FIXED_RANGE | (255 << 8)
-        for seed in ((0, 0), (w - 1, 0), (0, h - 1), (w - 1, h - 1)):
-            cv2.floodFill(rgb8, mask, seed, (0, 0, 0), (10,) * 3, (10,) * 3, flags)
-        background = mask[1:-1, 1:-1] > 0
-        if 0.05 < background.mean() < 0.95:
-            soft = cv2.GaussianBlur((~background).astype(np.float32), (0, 0), 0.8)
-            rgba[..., 3] = np.minimum(rgba[..., 3], soft)
-    rgba[..., :3] *= rgba[..., 3:4]
-    ys, xs = np.nonzero(rgba[..., 3] > 0.02)
-    if xs.size == 0:
-        raise ValueError("the packshot is fully transparent")
-    return rgba[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
-
-
 def _packshot_sprite(rgba: np.ndarray, height_px: float) -> Sprite:
     scale = height_px / rgba.shape[0]
     size = (max(1, round(rgba.shape[1] * scale)), max(1, round(rgba.shape[0] * scale)))
@@ -209,7 +185,7 @@ class ProceduralProvider:
         img = backdrop(room, spots, roles.glow)
 
         if request.packshot is not None:
-            cut = _cutout(request.packshot)
+            cut = cutout(request.packshot)
             height = min(
                 float(rng.uniform(0.55, 0.7)) * h,
                 floor_y - margin,

@@ -8,19 +8,19 @@ from dataclasses import dataclass
 
 from ..errors import ConfigError
 from ..settings import Settings
-from .base import ImageProvider, TextProvider
+from .base import TextProvider
 from .budget import Budget
 from .cache import DiskCache, GenerationCache, RedisCache
 from .chain import OFFLINE, ChainMember, ProviderChain
 from .prices import max_price
-from .procedural import ProceduralProvider
+from .procedural import MODEL, ProceduralProvider
 from .resilience import ResiliencePolicy, build_guards
 from .router import FileStatsStore, RedisStatsStore, Router, StatsStore
 
 KNOWN = ("openai", "stability", "firefly", OFFLINE)
 
 
-def _openai(settings: Settings) -> tuple[ImageProvider, str, float]:
+def _openai(settings: Settings) -> ChainMember:
     from .openai import OpenAIImageProvider  # the SDK is only imported when it is used
 
     assert settings.openai_api_key is not None
@@ -30,10 +30,17 @@ def _openai(settings: Settings) -> tuple[ImageProvider, str, float]:
         quality=settings.openai_image_quality,
         timeout_s=settings.provider_timeout_s,
     )
-    return p, p.model, max_price("openai", p.model, quality=p.quality)
+    return ChainMember(
+        "openai",
+        p,
+        p.model,
+        p.estimate_usd(),
+        stage_estimate_usd=p.estimate_usd(packshot=True) if p.stages_packshots else None,
+        options={"quality": p.quality},
+    )
 
 
-def _stability(settings: Settings) -> tuple[ImageProvider, str, float]:
+def _stability(settings: Settings) -> ChainMember:
     from .stability import StabilityImageProvider
 
     assert settings.stability_api_key is not None
@@ -43,10 +50,11 @@ def _stability(settings: Settings) -> tuple[ImageProvider, str, float]:
         base_url=settings.stability_base_url,
         timeout_s=settings.provider_timeout_s,
     )
-    return p, settings.stability_model, max_price("stability", settings.stability_model)
+    model = settings.stability_model
+    return ChainMember("stability", p, model, max_price("stability", model))
 
 
-def _firefly(settings: Settings) -> tuple[ImageProvider, str, float]:
+def _firefly(settings: Settings) -> ChainMember:
     from .firefly import FireflyImageProvider
 
     assert settings.firefly_client_id is not None and settings.firefly_client_secret is not None
@@ -58,14 +66,15 @@ def _firefly(settings: Settings) -> tuple[ImageProvider, str, float]:
         ims_url=settings.firefly_ims_url,
         timeout_s=settings.provider_timeout_s,
     )
-    return p, settings.firefly_model, max_price("firefly", settings.firefly_model)
+    model = settings.firefly_model
+    return ChainMember("firefly", p, model, max_price("firefly", model))
 
 
-def _procedural(settings: Settings) -> tuple[ImageProvider, str, float]:
-    return ProceduralProvider(), "procedural-studio-v1", 0.0
+def _procedural(settings: Settings) -> ChainMember:
+    return ChainMember(OFFLINE, ProceduralProvider(), MODEL, 0.0, stage_estimate_usd=0.0)
 
 
-FACTORIES: dict[str, Callable[[Settings], tuple[ImageProvider, str, float]]] = {
+FACTORIES: dict[str, Callable[[Settings], ChainMember]] = {
     "openai": _openai,
     "stability": _stability,
     "firefly": _firefly,
@@ -115,7 +124,7 @@ def build_text_provider(settings: Settings) -> TextProvider | None:
     """The text provider for translations and alt text: OpenAI chat when its key is set."""
     if settings.openai_api_key is None or not settings.openai_api_key.get_secret_value():
         return None
-    from .openai import OpenAITextProvider
+    from .openai_text import OpenAITextProvider
 
     return OpenAITextProvider(
         settings.openai_api_key,
@@ -139,10 +148,7 @@ def _cache(settings: Settings) -> GenerationCache:
 def build_chain(settings: Settings, budget: Budget) -> ProviderChain:
     """The campaign's provider chain. With no credentials it is just the offline generator."""
     names = provider_names(settings)
-    members = []
-    for name in names:
-        provider, model, estimate = FACTORIES[name](settings)
-        members.append(ChainMember(name, provider, model, estimate))
+    members = [FACTORIES[name](settings) for name in names]
     remote = [m.name for m in members if m.name != OFFLINE]
     guards = build_guards(remote, ResiliencePolicy(), redis_url=settings.redis_url)
     for m in members:

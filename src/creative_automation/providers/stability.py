@@ -17,11 +17,11 @@ from creative_automation.errors import (
 )
 from creative_automation.prompts import negative_prompt
 from creative_automation.providers.base import GenerationRequest, GenerationResult
+from creative_automation.providers.decode import decode_image
 from creative_automation.providers.http import (
     ClientSlot,
     Reply,
     aspect_distance,
-    decode_image,
     scrub,
     send,
     status_error,
@@ -135,7 +135,7 @@ class StabilityImageProvider:
             # §2.3: a "successful" generation whose output broke policy and came back blurred.
             raise ContentRejected(f"{LABEL}: output filtered by content moderation (blurred)")
         image = await asyncio.to_thread(
-            decode_image, reply.body, LABEL, request.width, request.height
+            decode_image, reply.body, LABEL, (request.width, request.height)
         )
         return GenerationResult(
             image=image,
