@@ -11,8 +11,16 @@
     │   │                              no retry, fall back to the next provider
     │   └── ContentRejected            the provider refused this prompt: never retried with the
     │                                  same prompt on the same provider
-    └── RenderError                    a creative cannot be composed as the rules demand
-        └── FontCoverageError          no bundled font covers the text (never draw tofu)
+    ├── RenderError                    a creative cannot be composed as the rules demand
+    │   └── FontCoverageError          no bundled font covers the text (never draw tofu)
+    └── StorageError                   the metadata store cannot do what was asked
+        ├── StorageUnavailable         the database cannot be reached or stays locked (retry)
+        ├── SchemaError                the schema is missing or at another revision than this
+        │                              code: run `cap db upgrade`
+        ├── NotFound                   no campaign / API key / delivery with that id
+        ├── IdempotencyConflict        an Idempotency-Key reused with a different brief
+        ├── InvalidTransition          a campaign state change the state table does not allow
+        └── LeaseLost                  another worker holds (or took over) the campaign's lease
 
 User mistakes are reported by the CLI/API as one readable block from `str(error)`;
 compliance results are findings (data), never exceptions.
@@ -113,6 +121,46 @@ class FontCoverageError(RenderError):
     """No bundled font covers every character of a text."""
 
 
+class StorageError(CreativeAutomationError):
+    """The metadata store cannot do what was asked."""
+
+
+class StorageUnavailable(StorageError):
+    """The database cannot be reached, or stayed locked past the busy timeout: retry later."""
+
+
+class SchemaError(StorageError):
+    """The database schema is missing or at a revision this code does not run on."""
+
+
+class NotFound(StorageError):
+    """No campaign, API key or webhook delivery has that id."""
+
+
+class IdempotencyConflict(StorageError):
+    """An idempotency key was reused with a different request body; `campaign_id` is the
+    campaign the key already names."""
+
+    def __init__(self, message: str, *, campaign_id: str) -> None:
+        super().__init__(message)
+        self.campaign_id = campaign_id
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_conflict, (str(self), self.campaign_id))
+
+
+def _rebuild_conflict(message: str, campaign_id: str) -> IdempotencyConflict:
+    return IdempotencyConflict(message, campaign_id=campaign_id)
+
+
+class InvalidTransition(StorageError):
+    """The campaign state table does not allow this change (terminal states are final)."""
+
+
+class LeaseLost(StorageError):
+    """The campaign's lease is held by another worker: this worker must stop working on it."""
+
+
 __all__ = [
     "AssetError",
     "BriefError",
@@ -120,10 +168,17 @@ __all__ = [
     "ContentRejected",
     "CreativeAutomationError",
     "FontCoverageError",
+    "IdempotencyConflict",
+    "InvalidTransition",
+    "LeaseLost",
+    "NotFound",
     "OutputError",
     "Problem",
     "ProviderError",
     "ProviderFailed",
     "ProviderUnavailable",
     "RenderError",
+    "SchemaError",
+    "StorageError",
+    "StorageUnavailable",
 ]

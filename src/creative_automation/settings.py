@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import ConfigError
@@ -66,6 +66,36 @@ class Settings(BaseSettings):
     quality_threshold: float | None = Field(0.45, ge=0, le=1, description="None: gate off.")
     campaign_budget_usd: float | None = Field(None, ge=0, description="Per-campaign spend cap.")
     redis_url: str | None = None
+
+    # --- metadata store (issue 4) ---
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the metadata store: sqlite:///path or "
+        "postgresql://user@host/db; default: SQLite at <data_dir>/cap.db.",
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, url: str | None) -> str | None:
+        return None if url is None else normalise_database_url(url)
+
+    @property
+    def metadata_url(self) -> str:
+        """The metadata store's URL: CAP_DATABASE_URL, else the SQLite file in the data dir."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'cap.db'}"
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the URLs people paste (postgresql://, postgres://) and pin the psycopg 3 driver;
+    anything but SQLite or PostgreSQL is refused here rather than at first use."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ValueError("not a database URL (expected sqlite:///… or postgresql://…)")
+    if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+        return f"postgresql+psycopg://{rest}"
+    if scheme in ("sqlite", "sqlite+pysqlite"):
+        return f"sqlite://{rest}"
+    raise ValueError(f"unsupported database {scheme!r}: use sqlite:///… or postgresql://…")
 
 
 def load_settings(**overrides: object) -> Settings:
