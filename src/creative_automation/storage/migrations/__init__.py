@@ -1,0 +1,1 @@
+"""Alembic migrations of the metadata store, shipped in the package and run by `cap db`."""

@@ -1,0 +1,1 @@
+"""Migration scripts, one revision each, oldest first by their `down_revision` chain."""

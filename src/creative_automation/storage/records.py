@@ -1,0 +1,146 @@
+"""What the metadata store hands out: plain frozen dataclasses, never ORM objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from .models import Base
+from .states import CallOutcome, CampaignState, CreativeStatus, DeliveryStatus, Scope
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")
+
+
+def from_row(cls: type[T], row: Base, **converted: Any) -> T:
+    """Copy the dataclass's fields from the row (same names), with some values converted."""
+    values = {f.name: getattr(row, f.name) for f in fields(cls)}
+    values.update(converted)
+    return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class Campaign:
+    """One campaign run by the service, with its lease and progress counters."""
+
+    id: str
+    brief_campaign_id: str
+    api_key_id: str | None
+    state: CampaignState
+    brief: dict[str, Any]
+    brief_sha256: str
+    idempotency_key: str | None
+    attempts: int
+    creatives_expected: int
+    creatives_done: int
+    cost_usd: float
+    error: str | None
+    webhook_url: str | None
+    output_uri: str | None
+    worker_id: str | None
+    heartbeat_at: datetime | None
+    cancel_requested: bool
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @property
+    def terminal(self) -> bool:
+        return self.state.terminal
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignPage:
+    """A page of campaigns, newest first; pass `next_cursor` back for the next page."""
+
+    items: list[Campaign]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Creative:
+    """A checkpointed creative: written once per (campaign, product, ratio, locale)."""
+
+    id: str
+    campaign_id: str
+    product_id: str
+    aspect_ratio: str
+    locale: str
+    status: CreativeStatus
+    path: str
+    cost_usd: float
+    record: dict[str, Any]
+    created_at: datetime
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.product_id, self.aspect_ratio, self.locale)
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderCall:
+    """One call to an image or text provider, whatever its outcome."""
+
+    id: str
+    campaign_id: str
+    provider: str
+    model: str
+    latency_s: float
+    cost_usd: float
+    outcome: CallOutcome
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    """An API key as the store shows it: never the key, never its hash."""
+
+    id: str
+    name: str
+    scope: Scope
+    prefix: str
+    webhook_url: str | None
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def allows(self, required: Scope) -> bool:
+        """True when this key's scope includes `required` (admin ⊇ write ⊇ read)."""
+        return not self.revoked and self.scope.allows(required)
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookDelivery:
+    """One webhook notification and where its delivery stands."""
+
+    id: str
+    campaign_id: str
+    url: str
+    event: str
+    payload: dict[str, Any]
+    attempts: int
+    status: DeliveryStatus
+    last_error: str | None
+    next_attempt_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One line of the audit trail (a state change, a claim, a key created or revoked)."""
+
+    id: str
+    campaign_id: str | None
+    kind: str
+    from_state: CampaignState | None
+    to_state: CampaignState | None
+    detail: dict[str, Any]
+    created_at: datetime
