@@ -3,6 +3,7 @@ ImageProvider, so the pipeline asks for an image and the chain decides who makes
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field, replace
 
@@ -119,17 +120,23 @@ class ProviderChain:
             detours.append(f"{member.name}: image quality {score:.2f} below {gate:.2f}")
             return None
         if self.cache is not None and member.name != OFFLINE:
-            box = result.subject_box.as_list() if result.subject_box else None
-            entry = CachedImage.from_image(
-                result.image,
-                provider=result.provider,
-                model=result.model,
-                seed=result.seed,
-                cost_usd=result.cost_usd,
-                subject_box=box,
-            )
-            self.cache.put(key, entry)
+            # PNG-encoding a 1024² image takes ~60 ms: off the event loop, so the campaign's
+            # other sources go on meanwhile (Pillow's encoder releases the GIL)
+            await asyncio.to_thread(self._store, self.cache, key, result)
         return replace(result, quality=score)
+
+    @staticmethod
+    def _store(cache: GenerationCache, key: str, result: GenerationResult) -> None:
+        box = result.subject_box.as_list() if result.subject_box else None
+        entry = CachedImage.from_image(
+            result.image,
+            provider=result.provider,
+            model=result.model,
+            seed=result.seed,
+            cost_usd=result.cost_usd,
+            subject_box=box,
+        )
+        cache.put(key, entry)
 
     def _score(self, result: GenerationResult) -> float | None:
         if self.quality_threshold is None:
