@@ -13,6 +13,7 @@
     │                                  same prompt on the same provider
     ├── RenderError                    a creative cannot be composed as the rules demand
     │   └── FontCoverageError          no bundled font covers the text (never draw tofu)
+    ├── QueueUnavailable               the job queue (SQLite file or Redis) cannot be reached
     └── StorageError                   the metadata store cannot do what was asked
         ├── StorageUnavailable         the database cannot be reached or stays locked (retry)
         ├── SchemaError                the schema is missing or at another revision than this
@@ -121,6 +122,10 @@ class FontCoverageError(RenderError):
     """No bundled font covers every character of a text."""
 
 
+class QueueUnavailable(CreativeAutomationError):
+    """The job queue's storage (SQLite file or Redis) cannot be reached: retry later."""
+
+
 class StorageError(CreativeAutomationError):
     """The metadata store cannot do what was asked."""
 
@@ -177,6 +182,7 @@ __all__ = [
     "ProviderError",
     "ProviderFailed",
     "ProviderUnavailable",
+    "QueueUnavailable",
     "RenderError",
     "SchemaError",
     "StorageError",

@@ -74,6 +74,23 @@ class Settings(BaseSettings):
         "postgresql://user@host/db; default: SQLite at <data_dir>/cap.db.",
     )
 
+    # --- service (issue 4) ---
+    queue: Literal["sqlite", "redis", "immediate"] | None = Field(
+        None,
+        description="Job queue backend; default: redis when CAP_REDIS_URL is set, else a SQLite "
+        "file in the data dir. immediate runs each job as it is submitted (tests).",
+    )
+    storage_url: str | None = Field(
+        None,
+        description="Where the service keeps finished campaigns: a folder or any fsspec URL "
+        "(s3://bucket/prefix); default: <data_dir>/outputs.",
+    )
+
+    @property
+    def outputs_url(self) -> str:
+        """CAP_STORAGE_URL, else the outputs folder in the data dir."""
+        return self.storage_url or str((self.data_dir / "outputs").resolve())
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, url: str | None) -> str | None:
