@@ -1,6 +1,6 @@
 """Benchmark: median ms per 1080×1920 creative vs the floor (decode + cv2 cubic resize + encode).
 
-The creative path is the pipeline's own (`pipeline.render_group`): decode the source, find its
+The creative path is the pipeline's own (`creatives.render_group`): decode the source, find its
 subject, crop/extend, lay out headline + CTA + logo, measure contrast, render, encode, write.
 Prints a table and writes bench/results/render.json. Target (issue 2): ≤ 2× the floor.
 Run: `make bench` (or `.venv/bin/python bench/render.py --runs 30`).
@@ -21,13 +21,13 @@ from pathlib import Path
 import cv2
 
 from creative_automation.brief import Brief, load_brief
+from creative_automation.creatives import render_group
 from creative_automation.formats import resolve_format
 from creative_automation.imaging import render as render_module
 from creative_automation.imaging import typography
 from creative_automation.imaging.io import encode_image, load_image, to_rgb_array
 from creative_automation.imaging.logo import LogoPair
 from creative_automation.imaging.saliency import focal_box
-from creative_automation.pipeline import render_group
 from creative_automation.plan import make_plan
 from creative_automation.providers.base import GenerationRequest
 from creative_automation.providers.procedural import ProceduralProvider

@@ -13,6 +13,8 @@
     │                                  same prompt on the same provider
     ├── RenderError                    a creative cannot be composed as the rules demand
     │   └── FontCoverageError          no bundled font covers the text (never draw tofu)
+    ├── CampaignStopped                a resumable run stopped at a checkpoint (cancelled or
+    │                                  taken over): what was finished is kept
     ├── QueueUnavailable               the job queue (SQLite file or Redis) cannot be reached
     └── StorageError                   the metadata store cannot do what was asked
         ├── StorageUnavailable         the database cannot be reached or stays locked (retry)
@@ -122,6 +124,11 @@ class FontCoverageError(RenderError):
     """No bundled font covers every character of a text."""
 
 
+class CampaignStopped(CreativeAutomationError):
+    """A resumable run stopped at a checkpoint: the campaign was cancelled or another worker
+    took it over. What was finished is kept."""
+
+
 class QueueUnavailable(CreativeAutomationError):
     """The job queue's storage (SQLite file or Redis) cannot be reached: retry later."""
 
@@ -169,6 +176,7 @@ class LeaseLost(StorageError):
 __all__ = [
     "AssetError",
     "BriefError",
+    "CampaignStopped",
     "ConfigError",
     "ContentRejected",
     "CreativeAutomationError",

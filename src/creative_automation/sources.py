@@ -4,8 +4,13 @@ the brand's logo and fonts, all read from the asset folder with its safety check
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import queue
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -154,21 +159,65 @@ def shape_key(policy: str, fmt: Format) -> str:
     return "all" if policy == "once" else family(fmt)
 
 
-async def _all_sources(
+def stream_sources(
     brief: Brief,
     assets_dir: Path | None,
     provider: ImageProvider,
-    shapes: dict[str, tuple[int, int]],
+    *,
+    size: int,
     max_pixels: int,
-) -> list[dict[str, Source]]:
-    return list(
-        await asyncio.gather(
-            *(
-                _source_for(brief, p, assets_dir, provider, shapes, max_pixels)
-                for p in brief.products
-            )
-        )
-    )
+    policy: str = "once",
+    products: list[Product] | None = None,
+) -> Iterator[tuple[Product, dict[str, Source]]]:
+    """Each product's source(s), keyed by shape key, as soon as that product's are made; all
+    products are produced concurrently (provider latency dominates a campaign), so the caller
+    can render one product while another is still being generated.
+
+    The event loop runs on its own thread. The first failure stops the others (their pending
+    provider calls are cancelled) and is raised here.
+    """
+    shapes = generation_shapes(brief, policy, size)
+    todo = list(brief.products if products is None else products)
+    out: queue.Queue[tuple[str, object]] = queue.Queue()
+    running: list[tuple[asyncio.AbstractEventLoop, asyncio.Task[Any]]] = []
+
+    async def one(product: Product) -> None:
+        made = await _source_for(brief, product, assets_dir, provider, shapes, max_pixels)
+        out.put(("source", (product, made)))
+
+    async def every() -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        running.append((asyncio.get_running_loop(), task))
+        await asyncio.gather(*(one(p) for p in todo))
+
+    def run() -> None:
+        try:
+            asyncio.run(every())  # on a failure asyncio.run cancels the calls still pending
+        except BaseException as exc:  # handed to the caller's thread, which raises it
+            out.put(("error", exc))
+        else:
+            out.put(("done", None))
+
+    thread = threading.Thread(target=run, name="sources", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, item = out.get()
+            if kind == "done":
+                return
+            if kind == "error":
+                assert isinstance(item, BaseException)
+                raise item
+            yield cast(tuple[Product, dict[str, Source]], item)
+    finally:
+        # the caller stopped early (a failure, a cancelled campaign): cancel what is pending
+        # rather than wait for calls whose images nobody will use
+        if thread.is_alive() and running:
+            loop, task = running[0]
+            with contextlib.suppress(RuntimeError):  # the loop finished meanwhile
+                loop.call_soon_threadsafe(task.cancel)
+        thread.join()
 
 
 def produce_sources(
@@ -180,13 +229,12 @@ def produce_sources(
     max_pixels: int,
     policy: str = "once",
 ) -> dict[tuple[str, str], Source]:
-    """Every product's source(s), keyed (product id, shape key), produced concurrently:
-    provider latency dominates a campaign."""
-    shapes = generation_shapes(brief, policy, size)
-    per_product = asyncio.run(_all_sources(brief, assets_dir, provider, shapes, max_pixels))
+    """Every product's source(s), keyed (product id, shape key), produced concurrently."""
     return {
         (product.id, key): source
-        for product, sources in zip(brief.products, per_product, strict=True)
+        for product, sources in stream_sources(
+            brief, assets_dir, provider, size=size, max_pixels=max_pixels, policy=policy
+        )
         for key, source in sources.items()
     }
 
