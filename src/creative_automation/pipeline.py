@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import queue
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -15,17 +16,19 @@ from typing import Protocol
 from .brief import Brief, Product
 from .creatives import check_fonts, render_group, warm_up
 from .errors import AssetError, CampaignStopped
+from .imaging.logo import LogoPair
 from .localize import alt_texts, fill_missing_copy
 from .manifest import CreativeRecord, Manifest, ProviderCall, Totals, write_manifest
 from .outputs import campaign_folder
 from .plan import CreativeSpec, make_plan
 from .providers.base import ImageProvider, TextProvider
 from .providers.budget import Budget
+from .providers.chain import CallLog
 from .providers.prices import prices_read_on
 from .providers.setup import build_chain, build_text_provider
 from .report import write_report
 from .settings import Settings
-from .sources import brand_fonts, load_logo, shape_key, stream_sources
+from .sources import Event, Source, SourceStream, brand_fonts, load_logo, shape_key
 
 Progress = Callable[[str, int, int], None]
 CreativeKey = tuple[str, str, str]  # (product id, aspect ratio, locale)
@@ -46,6 +49,10 @@ class Checkpoints(Protocol):
 
     def should_stop(self) -> bool:
         """True when the campaign was cancelled or taken over: stop at the next group."""
+        ...
+
+    def provider_call(self, call: CallLog) -> None:
+        """One attempt of the provider chain (called on the chain's event loop: keep it short)."""
         ...
 
 
@@ -111,46 +118,43 @@ def run_campaign(
         # a resumed campaign's budget is what the earlier attempts left of it
         budget = Budget(None if limit is None else max(0.0, limit - spent_before))
         if provider is None:  # the configured chain: keys present → real providers, procedural
-            provider = build_chain(settings, budget)
+            provider = build_chain(
+                settings, budget, on_call=checkpoints.provider_call if checkpoints else None
+            )
         logo = (
             load_logo(brief.brand, assets_dir, settings.max_asset_pixels) if brief.brand else None
         )
         pending = {pid for pid, _ in groups}
         todo: list[Product] = [p for p in brief.products if p.id in pending]
         with campaign_folder(out_dir, brief.campaign_id) as (staging, final):
+            run = _Run(brief, settings, groups, logo, fonts, staging, pool, checkpoints, say)
+            run.total, run.records = len(plan), list(done.values())
             say("sources", 0, len(todo))
-            say("render", len(plan) - sum(map(len, groups.values())), len(plan))
-            records = list(done.values())
-            futures: dict[Future[list[CreativeRecord]], tuple[str, str]] = {}
-            costs: dict[tuple[str, str], float] = {}
-            made, ready = 0, False
-            for product, sources in stream_sources(
-                brief, assets_dir, provider, size=settings.generation_size,
+            say("render", len(run.records), len(plan))
+            stream = SourceStream(
+                brief, assets_dir, provider, run.events, size=settings.generation_size,
                 max_pixels=settings.max_asset_pixels, policy=settings.generation_policy,
                 products=todo,
-            ):  # fmt: skip
-                made += 1
-                say("sources", made, len(todo))
-                if not ready:  # the first product to render waits for the pool's start-up
-                    starter.join()
-                    for w in warm:
-                        w.result()
-                    ready = True
-                for (pid, _), specs in groups.items():
-                    if pid != product.id:
-                        continue
-                    skey = shape_key(settings.generation_policy, specs[0].format)
-                    source = sources[skey]
-                    costs.setdefault((pid, skey), source.cost_usd)
-                    fut = pool.submit(
-                        render_group, brief, source, specs[0].format, specs, logo, settings,
-                        staging, fonts,
-                    )  # fmt: skip
-                    futures[fut] = (pid, skey)
-                records += _collect(futures, costs, staging, checkpoints, say, len(plan), records)
-            records += _collect(
-                futures, costs, staging, checkpoints, say, len(plan), records, wait=True
-            )
+            ).start()  # fmt: skip
+            try:
+                made = 0
+                while made < len(todo) or run.pending:
+                    kind, item = run.events.get()
+                    if kind == "source":
+                        made += 1
+                        say("sources", made, len(todo))
+                        if made == 1:  # the first product to render waits for the pool
+                            starter.join()
+                            for w in warm:
+                                w.result()
+                        run.submit(*item)
+                    elif kind == "group":
+                        run.finish(item)
+                    elif kind == "sources-error":
+                        raise item
+            finally:
+                stream.stop()
+            records = run.records
             for r in records:
                 r.alt_text, r.alt_text_by = alts.get((r.product_id, r.locale)), alts_by
             order = {(s.product.id, s.format.ratio, s.locale): i for i, s in enumerate(plan)}
@@ -165,34 +169,61 @@ def run_campaign(
     return CampaignResult(manifest, final)
 
 
-def _collect(
-    futures: dict[Future[list[CreativeRecord]], tuple[str, str]],
-    costs: dict[tuple[str, str], float],
-    staging: Path,
-    checkpoints: Checkpoints | None,
-    say: Progress,
-    total: int,
-    so_far: list[CreativeRecord],
-    *,
-    wait: bool = False,
-) -> list[CreativeRecord]:
-    """Records of the groups that have finished (all of them with `wait`), each source's cost
-    booked once, on the first creative made from it; checkpointed as each group finishes."""
-    got: list[CreativeRecord] = []
-    for fut in list(futures):
-        if not wait and not fut.done():
-            continue
+class _Run:
+    """The render side of a campaign: groups submitted as their product's source arrives,
+    each finished group's records collected (and checkpointed) as it completes. Everything
+    arrives on one queue, so the campaign's thread waits on a single thing."""
+
+    def __init__(
+        self,
+        brief: Brief,
+        settings: Settings,
+        groups: dict[GroupKey, list[CreativeSpec]],
+        logo: LogoPair | None,
+        fonts: tuple[Path, ...],
+        staging: Path,
+        pool: Executor,
+        checkpoints: Checkpoints | None,
+        say: Progress,
+    ) -> None:
+        self.brief, self.settings, self.groups, self.logo, self.fonts = (
+            brief, settings, groups, logo, fonts
+        )  # fmt: skip
+        self.staging, self.pool, self.checkpoints, self.say = staging, pool, checkpoints, say
+        self.events: queue.Queue[Event] = queue.Queue()
+        self.pending: dict[Future[list[CreativeRecord]], tuple[str, str]] = {}
+        self.costs: dict[tuple[str, str], float] = {}
+        self.records: list[CreativeRecord] = []
+        self.total = 0
+
+    def submit(self, product: Product, sources: dict[str, Source]) -> None:
+        policy = self.settings.generation_policy
+        for (pid, _), specs in self.groups.items():
+            if pid != product.id:
+                continue
+            skey = shape_key(policy, specs[0].format)
+            source = sources[skey]
+            self.costs.setdefault((pid, skey), source.cost_usd)
+            fut = self.pool.submit(
+                render_group, self.brief, source, specs[0].format, specs, self.logo,
+                self.settings, self.staging, self.fonts,
+            )  # fmt: skip
+            self.pending[fut] = (pid, skey)
+            fut.add_done_callback(lambda f: self.events.put(("group", f)))
+
+    def finish(self, fut: Future[list[CreativeRecord]]) -> None:
+        """A group is rendered: book its source's cost once (on the first creative made from
+        it), keep its records, hand them to the checkpoints, stop if told to."""
         group = fut.result()
-        source_key = futures.pop(fut)
-        if group and source_key in costs:
-            group[0].cost_usd = costs.pop(source_key)  # each source is paid for once
-        got += group
-        say("render", len(so_far) + len(got), total)
-        if checkpoints is not None:
-            checkpoints.group_done(group, staging)
-            if checkpoints.should_stop():
+        source_key = self.pending.pop(fut)
+        if group and source_key in self.costs:
+            group[0].cost_usd = self.costs.pop(source_key)  # each source is paid for once
+        self.records += group
+        self.say("render", len(self.records), self.total)
+        if self.checkpoints is not None:
+            self.checkpoints.group_done(group, self.staging)
+            if self.checkpoints.should_stop():
                 raise CampaignStopped("the campaign was stopped at a checkpoint")
-    return got
 
 
 def _manifest(

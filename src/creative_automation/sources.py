@@ -7,10 +7,9 @@ import asyncio
 import contextlib
 import queue
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -159,65 +158,67 @@ def shape_key(policy: str, fmt: Format) -> str:
     return "all" if policy == "once" else family(fmt)
 
 
-def stream_sources(
-    brief: Brief,
-    assets_dir: Path | None,
-    provider: ImageProvider,
-    *,
-    size: int,
-    max_pixels: int,
-    policy: str = "once",
-    products: list[Product] | None = None,
-) -> Iterator[tuple[Product, dict[str, Source]]]:
-    """Each product's source(s), keyed by shape key, as soon as that product's are made; all
-    products are produced concurrently (provider latency dominates a campaign), so the caller
-    can render one product while another is still being generated.
+Event = tuple[str, Any]
 
-    The event loop runs on its own thread. The first failure stops the others (their pending
-    provider calls are cancelled) and is raised here.
+
+class SourceStream:
+    """Makes every product's source(s) on its own thread and event loop, all products
+    concurrently (provider latency dominates a campaign), and puts each product's on `events`
+    as ("source", (product, {shape key: Source})) the moment they are made, so the caller can
+    render one product while another is still being generated. Then ("sources-done", None), or
+    ("sources-error", exception) on the first failure, which cancels the calls still pending.
     """
-    shapes = generation_shapes(brief, policy, size)
-    todo = list(brief.products if products is None else products)
-    out: queue.Queue[tuple[str, object]] = queue.Queue()
-    running: list[tuple[asyncio.AbstractEventLoop, asyncio.Task[Any]]] = []
 
-    async def one(product: Product) -> None:
-        made = await _source_for(brief, product, assets_dir, provider, shapes, max_pixels)
-        out.put(("source", (product, made)))
+    def __init__(
+        self,
+        brief: Brief,
+        assets_dir: Path | None,
+        provider: ImageProvider,
+        events: queue.Queue[Event],
+        *,
+        size: int,
+        max_pixels: int,
+        policy: str = "once",
+        products: list[Product] | None = None,
+    ) -> None:
+        self._args = (brief, assets_dir, provider, generation_shapes(brief, policy, size))
+        self._max_pixels = max_pixels
+        self._events = events
+        self.products = list(brief.products if products is None else products)
+        self._running: list[tuple[asyncio.AbstractEventLoop, asyncio.Task[Any]]] = []
+        self._thread = threading.Thread(target=self._run, name="sources", daemon=True)
 
-    async def every() -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        running.append((asyncio.get_running_loop(), task))
-        await asyncio.gather(*(one(p) for p in todo))
+    def start(self) -> SourceStream:
+        self._thread.start()
+        return self
 
-    def run() -> None:
-        try:
-            asyncio.run(every())  # on a failure asyncio.run cancels the calls still pending
-        except BaseException as exc:  # handed to the caller's thread, which raises it
-            out.put(("error", exc))
-        else:
-            out.put(("done", None))
-
-    thread = threading.Thread(target=run, name="sources", daemon=True)
-    thread.start()
-    try:
-        while True:
-            kind, item = out.get()
-            if kind == "done":
-                return
-            if kind == "error":
-                assert isinstance(item, BaseException)
-                raise item
-            yield cast(tuple[Product, dict[str, Source]], item)
-    finally:
-        # the caller stopped early (a failure, a cancelled campaign): cancel what is pending
-        # rather than wait for calls whose images nobody will use
-        if thread.is_alive() and running:
-            loop, task = running[0]
+    def stop(self) -> None:
+        """Cancel what is still pending (nobody will use it) and wait for the thread."""
+        if self._thread.is_alive() and self._running:
+            loop, task = self._running[0]
             with contextlib.suppress(RuntimeError):  # the loop finished meanwhile
                 loop.call_soon_threadsafe(task.cancel)
-        thread.join()
+        if self._thread.ident is not None:
+            self._thread.join()
+
+    async def _one(self, product: Product) -> None:
+        brief, assets_dir, provider, shapes = self._args
+        made = await _source_for(brief, product, assets_dir, provider, shapes, self._max_pixels)
+        self._events.put(("source", (product, made)))
+
+    async def _all(self) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._running.append((asyncio.get_running_loop(), task))
+        await asyncio.gather(*(self._one(p) for p in self.products))
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._all())  # on a failure asyncio.run cancels the calls still pending
+        except BaseException as exc:  # handed to the caller's thread, which raises it
+            self._events.put(("sources-error", exc))
+        else:
+            self._events.put(("sources-done", None))
 
 
 def produce_sources(
@@ -230,13 +231,20 @@ def produce_sources(
     policy: str = "once",
 ) -> dict[tuple[str, str], Source]:
     """Every product's source(s), keyed (product id, shape key), produced concurrently."""
-    return {
-        (product.id, key): source
-        for product, sources in stream_sources(
-            brief, assets_dir, provider, size=size, max_pixels=max_pixels, policy=policy
-        )
-        for key, source in sources.items()
-    }
+    events: queue.Queue[Event] = queue.Queue()
+    stream = SourceStream(
+        brief, assets_dir, provider, events, size=size, max_pixels=max_pixels, policy=policy
+    ).start()
+    made: dict[tuple[str, str], Source] = {}
+    try:
+        while (event := events.get())[0] == "source":
+            product, sources = event[1]
+            made.update({(product.id, key): source for key, source in sources.items()})
+        if event[0] == "sources-error":
+            raise event[1]
+    finally:
+        stream.stop()
+    return made
 
 
 def load_logo(brand: Brand, assets_dir: Path | None, max_pixels: int) -> LogoPair | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -42,6 +43,20 @@ class ChainMember:
         return self.estimate_usd
 
 
+@dataclass(frozen=True)
+class CallLog:
+    """One attempt the chain made: who, how long, what it cost and how it ended."""
+
+    provider: str
+    model: str
+    latency_s: float
+    cost_usd: float
+    outcome: str  # ok | unavailable | failed | rejected | cached
+
+
+CallObserver = Callable[[CallLog], None]
+
+
 class ProviderChain:
     """Tries providers in the router's order (the offline generator always last) until one
     returns an image good enough to use; records every detour on the result."""
@@ -56,8 +71,10 @@ class ProviderChain:
         router: Router | None = None,
         cache: GenerationCache | None = None,
         quality_threshold: float | None = 0.45,
+        on_call: CallObserver | None = None,
     ) -> None:
         self.members = {m.name: m for m in members}
+        self.on_call = on_call  # told of every attempt (the service logs them per campaign)
         self.budget = budget
         self.router = router
         self.cache = cache
@@ -87,6 +104,7 @@ class ProviderChain:
         if self.cache is not None and member.name != OFFLINE:
             hit = self.cache.get(key)
             if hit is not None:
+                self._log(member, 0.0, 0.0, "cached")
                 return _from_cache(hit, request)
         estimate = member.estimate_for(request)
         if not self.budget.reserve(estimate):
@@ -103,14 +121,18 @@ class ProviderChain:
                 result = await member.provider.generate(request)
         except ContentRejected:
             self.budget.release(estimate)
+            self._log(member, time.perf_counter() - started, 0.0, "rejected")
             detours.append(f"{member.name}: refused the prompt (content policy)")
             return None  # says nothing about the provider's health: not recorded as a failure
         except ProviderError as exc:
             self.budget.release(estimate)
+            outcome = "unavailable" if isinstance(exc, ProviderUnavailable) else "failed"
+            self._log(member, time.perf_counter() - started, 0.0, outcome)
             detours.append(f"{member.name}: {exc}")
             self._record(member.name, ok=False, latency=time.perf_counter() - started)
             return None
         self.budget.settle(estimate, result.cost_usd, f"{member.name}/{member.model}")
+        self._log(member, result.latency_s, result.cost_usd, "ok")
         score = self._score(result)
         self._record(
             member.name, ok=True, latency=result.latency_s, quality=score, cost=result.cost_usd
@@ -124,6 +146,10 @@ class ProviderChain:
             # other sources go on meanwhile (Pillow's encoder releases the GIL)
             await asyncio.to_thread(self._store, self.cache, key, result)
         return replace(result, quality=score)
+
+    def _log(self, member: ChainMember, latency: float, cost: float, outcome: str) -> None:
+        if self.on_call is not None:
+            self.on_call(CallLog(member.name, member.model, latency, cost, outcome))
 
     @staticmethod
     def _store(cache: GenerationCache, key: str, result: GenerationResult) -> None:

@@ -11,7 +11,7 @@ from ..settings import Settings
 from .base import TextProvider
 from .budget import Budget
 from .cache import DiskCache, GenerationCache, RedisCache
-from .chain import OFFLINE, ChainMember, ProviderChain
+from .chain import OFFLINE, CallObserver, ChainMember, ProviderChain
 from .prices import max_price
 from .procedural import MODEL, ProceduralProvider
 from .resilience import ResiliencePolicy, build_guards
@@ -145,7 +145,9 @@ def _cache(settings: Settings) -> GenerationCache:
     return DiskCache(settings.data_dir / "generation-cache")
 
 
-def build_chain(settings: Settings, budget: Budget) -> ProviderChain:
+def build_chain(
+    settings: Settings, budget: Budget, *, on_call: CallObserver | None = None
+) -> ProviderChain:
     """The campaign's provider chain. With no credentials it is just the offline generator."""
     names = provider_names(settings)
     members = [FACTORIES[name](settings) for name in names]
@@ -169,6 +171,7 @@ def build_chain(settings: Settings, budget: Budget) -> ProviderChain:
         router=router,
         cache=_cache(settings) if remote else None,
         quality_threshold=settings.quality_threshold,
+        on_call=on_call,
     )
 
 
