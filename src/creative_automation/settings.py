@@ -74,6 +74,59 @@ class Settings(BaseSettings):
         "postgresql://user@host/db; default: SQLite at <data_dir>/cap.db.",
     )
 
+    # --- API (issue 4) ---
+    rate_limit: str = Field(
+        "120/minute",
+        description="Requests per API key, moving window ('120/minute', '10/second'); in "
+        "memory per process, or shared in Redis when CAP_REDIS_URL is set.",
+    )
+    max_request_bytes: int = Field(
+        50 * 2**20, ge=1024, description="Largest request body, uploads included (413 above)."
+    )
+    max_upload_bytes: int = Field(
+        20 * 2**20, ge=1024, description="Largest single uploaded asset or font file."
+    )
+    max_upload_files: int = Field(50, ge=0, le=1000, description="Files per upload.")
+    max_brief_bytes: int = Field(2**20, ge=1024, description="Largest brief text.")
+    max_products: int = Field(50, ge=1, description="Products per campaign.")
+    max_locales: int = Field(50, ge=1, description="Locales per campaign.")
+    max_formats: int = Field(10, ge=1, description="Formats per campaign.")
+    max_creatives: int = Field(
+        500, ge=1, description="Creatives per campaign (products × formats × locales)."
+    )
+    webhook_secret: SecretStr | None = Field(
+        None,
+        description="HMAC-SHA256 key signing every webhook (X-Cap-Signature); without it "
+        "webhooks are not sent.",
+    )
+    webhook_max_attempts: int = Field(8, ge=1, le=50, description="Attempts per webhook.")
+    webhook_backoff_s: float = Field(
+        10.0, gt=0, description="Wait before the second attempt; doubles after each."
+    )
+    webhook_backoff_max_s: float = Field(3600.0, gt=0, description="Longest wait between tries.")
+    webhook_timeout_s: float = Field(10.0, gt=0, description="Per webhook request.")
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _known_rate(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate such as '120/minute'") from None
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _real_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # a guessable key signs nothing: refused at start-up rather than trusted by receivers
+        if value is not None:
+            secret = value.get_secret_value()
+            if len(secret) < 16 or len(set(secret)) < 8:
+                raise ValueError("use at least 16 random characters (e.g. openssl rand -hex 32)")
+        return value
+
     # --- service (issue 4) ---
     queue: Literal["sqlite", "redis", "immediate"] | None = Field(
         None,
@@ -84,6 +137,13 @@ class Settings(BaseSettings):
         None,
         description="Where the service keeps finished campaigns: a folder or any fsspec URL "
         "(s3://bucket/prefix); default: <data_dir>/outputs.",
+    )
+
+    lease_s: float = Field(
+        60.0,
+        ge=1,
+        description="A worker heartbeats every quarter of this; one silent for this long is "
+        "presumed dead and its campaign is requeued (resumed from its checkpoints).",
     )
 
     @property

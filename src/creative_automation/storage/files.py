@@ -89,6 +89,23 @@ class OutputStore:
             raise NotFound(f"campaign {campaign_id} has no file {relpath!r}") from None
         return data
 
+    def put(self, campaign_id: str, relpath: str, data: bytes) -> None:
+        """Write one output file of the campaign (a creative as it is finished, the manifest
+        last); on local disk through a temporary file and a rename, never half a file."""
+        path = posixpath.join(self._path(campaign_id), _confined(relpath))
+        try:
+            self._fs.makedirs(posixpath.dirname(path), exist_ok=True)
+            if self._local:
+                tmp = f"{path}.{uuid.uuid4().hex[:8]}.tmp"
+                self._fs.pipe_file(tmp, data)
+                self._fs.mv(tmp, path)
+            else:
+                self._fs.pipe_file(path, data)
+        except OSError as exc:
+            raise OutputError(
+                f"cannot write {relpath!r} of {campaign_id} to {self.url}: {exc}"
+            ) from None
+
     def put_input(self, campaign_id: str, name: str, data: bytes) -> None:
         """Keep an uploaded asset of the campaign (its brief names it by `name`)."""
         path = posixpath.join(self._root, INPUTS, _confined(campaign_id), _confined(name))

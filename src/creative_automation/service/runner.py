@@ -1,0 +1,216 @@
+"""Runs one queued campaign in a worker: lease, heartbeat, checkpoints, outputs, final state."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import tempfile
+import threading
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+
+from ..brief import parse_brief
+from ..errors import CampaignStopped, CreativeAutomationError, InvalidTransition, LeaseLost
+from ..manifest import CreativeRecord, Manifest
+from ..pipeline import CreativeKey, key_of, run_campaign
+from ..providers.chain import CallLog
+from ..storage import CallOutcome, Campaign, CampaignState, CreativeStatus
+from ..storage.files import MANIFEST
+from .context import Service
+
+log = logging.getLogger(__name__)
+S = CampaignState
+# the order a run moves through; a campaign taken over mid-run only ever moves forward
+_FORWARD = [S.QUEUED, S.GENERATING, S.RENDERING, S.CHECKING]
+
+
+class Heartbeat:
+    """Renews the worker's lease every quarter of the lease, on its own thread; notices a
+    cancel request or a lost lease, which the run checks at each checkpoint."""
+
+    def __init__(self, service: Service, campaign_id: str, worker_id: str) -> None:
+        self.service, self.campaign_id, self.worker_id = service, campaign_id, worker_id
+        self.cancelled = False
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def check(self) -> None:
+        try:
+            campaign = self.service.store.heartbeat(self.campaign_id, self.worker_id)
+        except LeaseLost:
+            self.lost = True
+            return
+        self.cancelled = self.cancelled or campaign.cancel_requested
+
+    def _beat(self) -> None:
+        interval = self.service.settings.lease_s / 4
+        while not self._stop.wait(interval):
+            try:
+                self.check()
+            except CreativeAutomationError as exc:  # the database is down for a moment
+                log.warning("heartbeat for %s failed: %s", self.campaign_id, exc)
+
+
+class StoreCheckpoints:
+    """The pipeline's Checkpoints over the metadata and file stores: a finished group's files
+    are stored first, then checkpointed, so a checkpoint always has its files."""
+
+    def __init__(self, service: Service, campaign: Campaign, heartbeat: Heartbeat) -> None:
+        self.service, self.campaign, self.heartbeat = service, campaign, heartbeat
+
+    def finished(self) -> Mapping[CreativeKey, CreativeRecord]:
+        done = {}
+        for row in self.service.store.creatives(self.campaign.id):
+            record = CreativeRecord.model_validate(row.record)
+            done[key_of(record)] = record
+        return done
+
+    def group_done(self, records: list[CreativeRecord], folder: Path) -> None:
+        for record in records:
+            if record.path is not None:
+                data = (folder / record.path).read_bytes()
+                self.service.files.put(self.campaign.id, record.path, data)
+            self.service.store.checkpoint_creative(
+                self.campaign.id,
+                product_id=record.product_id,
+                aspect_ratio=record.aspect_ratio,
+                locale=record.locale,
+                status=CreativeStatus(record.status),
+                path=record.path or "",
+                cost_usd=record.cost_usd,
+                record=record.model_dump(mode="json"),
+            )
+
+    def should_stop(self) -> bool:
+        self.heartbeat.check()  # a cancel is seen at the next group, not a quarter-lease later
+        return self.heartbeat.cancelled or self.heartbeat.lost
+
+    def provider_call(self, call: CallLog) -> None:
+        self.service.store.record_provider_call(
+            self.campaign.id,
+            provider=call.provider,
+            model=call.model,
+            latency_s=call.latency_s,
+            cost_usd=call.cost_usd,
+            outcome=CallOutcome(call.outcome),
+        )
+
+
+class CampaignRunner:
+    """The queue's task body: `runner(campaign_id)` runs it to a final state, or resumes it."""
+
+    def __init__(self, service: Service, worker_id: str) -> None:
+        self.service = service
+        self.worker_id = worker_id
+
+    def __call__(self, campaign_id: str) -> None:
+        store = self.service.store
+        lease = timedelta(seconds=self.service.settings.lease_s)
+        campaign = store.claim(campaign_id, self.worker_id, stale_after=lease)
+        if campaign is None:  # finished, or a live worker has it: a duplicate delivery
+            log.info("campaign %s is not ours to run (finished or leased)", campaign_id)
+            return
+        try:
+            self._run(campaign)
+        finally:
+            with contextlib.suppress(CreativeAutomationError):
+                store.release(campaign_id, self.worker_id)
+
+    def _run(self, campaign: Campaign) -> None:
+        if campaign.cancel_requested:
+            self._finish(campaign.id, S.CANCELLED, "cancelled before it started")
+            return
+        self._advance(campaign.id, S.GENERATING)
+        with Heartbeat(self.service, campaign.id, self.worker_id) as beat:
+            try:
+                manifest = self._pipeline(campaign, beat)
+            except CampaignStopped:
+                if beat.cancelled and not beat.lost:
+                    self._finish(campaign.id, S.CANCELLED, "cancelled while running")
+                return  # a lost lease: the worker that took over finishes it
+            except CreativeAutomationError as exc:  # the brief's or the inputs' fault: say why
+                self._finish(campaign.id, S.FAILED, str(exc))
+                return
+            except Exception:
+                log.exception("campaign %s failed", campaign.id)
+                self._finish(campaign.id, S.FAILED, "internal error (see the worker's log)")
+                return
+        made = sum(r.path is not None for r in manifest.creatives)
+        final = (
+            S.SUCCEEDED
+            if made == len(manifest.creatives)
+            else S.PARTIALLY_SUCCEEDED
+            if made
+            else S.FAILED
+        )
+        error = None if made else "no creative could be made (see each creative's findings)"
+        self._advance(campaign.id, S.RENDERING)  # both are passed even when nothing was left
+        self._advance(campaign.id, S.CHECKING)
+        self._finish(campaign.id, final, error, self.service.files.uri(campaign.id))
+
+    def _pipeline(self, campaign: Campaign, beat: Heartbeat) -> Manifest:
+        settings = self.service.settings
+        brief = parse_brief(campaign.brief, source=f"campaign {campaign.id}")
+        with tempfile.TemporaryDirectory(prefix=f"cap-{campaign.id}-") as tmp:
+            assets = Path(tmp) / "assets"
+            assets.mkdir()
+            self.service.files.fetch_inputs(campaign.id, assets)
+
+            def progress(stage: str, done: int, total: int) -> None:
+                if stage == "sources" and done == total:
+                    self._advance(campaign.id, S.RENDERING)
+                elif stage == "render" and done == total:
+                    self._advance(campaign.id, S.CHECKING)
+
+            result = run_campaign(
+                brief,
+                assets_dir=assets,
+                out_dir=Path(tmp) / "out",
+                # campaigns run side by side in a worker: each renders in its own thread
+                settings=settings.model_copy(update={"workers": 1}),
+                progress=progress,
+                checkpoints=StoreCheckpoints(self.service, campaign, beat),
+            )
+            # the report, then the manifest last: a reader that sees the manifest sees it all
+            for name in ("report.html", MANIFEST):
+                self.service.files.put(campaign.id, name, (result.folder / name).read_bytes())
+            return result.manifest
+
+    def _advance(self, campaign_id: str, target: CampaignState) -> None:
+        current = self.service.store.get_campaign(campaign_id).state
+        if current in _FORWARD and _FORWARD.index(current) < _FORWARD.index(target):
+            self.service.store.transition(
+                campaign_id, target, {"worker_id": self.worker_id}, worker_id=self.worker_id
+            )
+
+    def _finish(
+        self,
+        campaign_id: str,
+        state: CampaignState,
+        error: str | None = None,
+        output_uri: str | None = None,
+    ) -> None:
+        try:
+            self.service.store.transition(
+                campaign_id,
+                state,
+                {"worker_id": self.worker_id},
+                worker_id=self.worker_id,
+                error=error,
+                output_uri=output_uri,
+            )
+        except (LeaseLost, InvalidTransition) as exc:  # someone else finished or took it
+            log.warning("campaign %s: final state %s not recorded: %s", campaign_id, state, exc)
+
+
+__all__ = ["CampaignRunner", "Heartbeat", "StoreCheckpoints"]

@@ -1,0 +1,123 @@
+"""`cap worker`: a Huey consumer running campaigns, plus the scan that requeues lost ones."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from datetime import timedelta
+
+from huey.consumer import Consumer
+
+from ..errors import CreativeAutomationError, InvalidTransition, LeaseLost
+from ..providers.budget import Budget
+from ..providers.setup import build_chain
+from ..settings import Settings
+from ..storage import CampaignState
+from .context import Service, build_service
+from .runner import CampaignRunner
+
+log = logging.getLogger(__name__)
+
+
+def worker_id() -> str:
+    """host:pid:random — unique per process, readable in the audit trail."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def requeue_lost(service: Service) -> list[str]:
+    """Campaigns whose worker vanished (lease gone stale) go back on the queue, resumed from
+    their checkpoints by whoever picks them up; so do queued campaigns that never reached the
+    queue (an API that died between its insert and its enqueue), when the queue is empty.
+    Several workers may scan at once: the state table lets only one requeue each campaign."""
+    store, lease = service.store, timedelta(seconds=service.settings.lease_s)
+    requeued = []
+    for campaign in store.stale_campaigns(lease):
+        try:
+            store.transition(
+                campaign.id,
+                CampaignState.QUEUED,
+                {"reason": "worker lost", "worker_id": campaign.worker_id},
+            )
+        except (InvalidTransition, LeaseLost):
+            continue  # finished meanwhile, or another scanner got there first
+        service.queue.enqueue_campaign(campaign.id)
+        requeued.append(campaign.id)
+    if service.queue.depth() == 0:
+        cutoff = store.now() - lease
+        page = store.list_campaigns(state=CampaignState.QUEUED, limit=200)
+        for campaign in page.items:
+            if campaign.worker_id is None and campaign.updated_at < cutoff:
+                service.queue.enqueue_campaign(campaign.id)
+                requeued.append(campaign.id)
+    if requeued:
+        log.warning("requeued %d campaign(s): %s", len(requeued), ", ".join(requeued))
+    return requeued
+
+
+class Scanner:
+    """Runs `requeue_lost` every half lease on its own thread."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="requeue-scan", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.service.settings.lease_s / 2):
+            try:
+                requeue_lost(self.service)
+            except CreativeAutomationError as exc:
+                log.warning("requeue scan failed: %s", exc)
+
+
+def prepare(settings: Settings) -> tuple[Service, CampaignRunner]:
+    """The service with this process's runner. The provider chain is built once now: a
+    provider named without credentials fails at start-up, and the SDKs are imported before
+    the first campaign rather than during it."""
+    build_chain(settings, Budget())
+    service = build_service(settings)
+    service.store.ensure_schema()
+    runner = CampaignRunner(service, worker_id())
+    service.queue.set_runner(runner)
+    return service, runner
+
+
+def consumer(service: Service, concurrency: int) -> Consumer:
+    """A Huey consumer with `concurrency` worker threads (a campaign waits on its providers
+    most of the time; rendering releases the GIL for much of the rest). Idle workers poll the
+    SQLite queue every 0.25 s at most; on Redis they block on the list instead."""
+    return service.queue.huey.create_consumer(
+        workers=concurrency,
+        worker_type="thread",
+        periodic=False,
+        initial_delay=0.05,
+        backoff=1.5,
+        max_delay=0.25,
+    )
+
+
+def run_worker(settings: Settings, concurrency: int) -> None:
+    """Run until SIGINT/SIGTERM: the consumer, plus the requeue scan."""
+    service, runner = prepare(settings)
+    scanner = Scanner(service)
+    scanner.start()
+    log.info("worker %s: %s queue, %d thread(s)", runner.worker_id, service.queue.backend,
+             concurrency)  # fmt: skip
+    try:
+        consumer(service, concurrency).run()
+    finally:
+        scanner.stop()
+        service.close()
+
+
+__all__ = ["Scanner", "consumer", "prepare", "requeue_lost", "run_worker", "worker_id"]
