@@ -133,6 +133,11 @@ class Settings(BaseSettings):
         description="Job queue backend; default: redis when CAP_REDIS_URL is set, else a SQLite "
         "file in the data dir. immediate runs each job as it is submitted (tests).",
     )
+    queue_name: str = Field(
+        "cap",
+        pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+        description="The queue's name: environments sharing one Redis keep their jobs apart.",
+    )
     storage_url: str | None = Field(
         None,
         description="Where the service keeps finished campaigns: a folder or any fsspec URL "

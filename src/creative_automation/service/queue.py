@@ -71,7 +71,7 @@ def build_huey(settings: Settings) -> tuple[Huey, str]:
     backend = queue_backend(settings)
     options: dict[str, Any] = {"results": False, "utc": True}
     if backend == "immediate":
-        return MemoryHuey("cap", immediate=True, **options), backend
+        return MemoryHuey(settings.queue_name, immediate=True, **options), backend
     if backend == "redis":
         if not settings.redis_url:
             raise ConfigError("CAP_QUEUE=redis needs CAP_REDIS_URL")
@@ -81,10 +81,10 @@ def build_huey(settings: Settings) -> tuple[Huey, str]:
             raise ConfigError(
                 "the Redis queue needs the redis package: pip install 'creative-automation[redis]'"
             ) from None
-        return RedisHuey("cap", url=settings.redis_url, **options), backend
+        return RedisHuey(settings.queue_name, url=settings.redis_url, **options), backend
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     path = settings.data_dir / "queue.db"
-    return SqliteHuey("cap", filename=str(path), **options), backend
+    return SqliteHuey(settings.queue_name, filename=str(path), **options), backend
 
 
 def build_queue(settings: Settings, runner: Runner | None = None) -> JobQueue:

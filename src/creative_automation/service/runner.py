@@ -11,7 +11,13 @@ from datetime import timedelta
 from pathlib import Path
 
 from ..brief import parse_brief
-from ..errors import CampaignStopped, CreativeAutomationError, InvalidTransition, LeaseLost
+from ..errors import (
+    CampaignStopped,
+    CreativeAutomationError,
+    InvalidTransition,
+    LeaseLost,
+    NotFound,
+)
 from ..manifest import CreativeRecord, Manifest
 from ..pipeline import CreativeKey, key_of, run_campaign
 from ..providers.chain import CallLog
@@ -116,7 +122,11 @@ class CampaignRunner:
     def __call__(self, campaign_id: str) -> None:
         store = self.service.store
         lease = timedelta(seconds=self.service.settings.lease_s)
-        campaign = store.claim(campaign_id, self.worker_id, stale_after=lease)
+        try:
+            campaign = store.claim(campaign_id, self.worker_id, stale_after=lease)
+        except NotFound:  # a job left on a shared queue by another database's service
+            log.warning("no campaign %s in this service's database: job dropped", campaign_id)
+            return
         if campaign is None:  # finished, or a live worker has it: a duplicate delivery
             log.info("campaign %s is not ours to run (finished or leased)", campaign_id)
             return

@@ -8,6 +8,7 @@ import socket
 import threading
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from huey.consumer import Consumer
 
@@ -92,18 +93,50 @@ def prepare(settings: Settings) -> tuple[Service, CampaignRunner]:
     return service, runner
 
 
-def consumer(service: Service, concurrency: int) -> Consumer:
+class _QuietConsumer(Consumer):  # type: ignore[misc]  # huey ships no type information
+    """A consumer that leaves signals alone: it runs inside a process that owns them (the API
+    server in `cap serve`, a test), which stops it with `stop()`."""
+
+    def _set_signal_handlers(self) -> None:
+        pass
+
+
+def consumer(service: Service, concurrency: int, *, embedded: bool = False) -> Consumer:
     """A Huey consumer with `concurrency` worker threads (a campaign waits on its providers
     most of the time; rendering releases the GIL for much of the rest). Idle workers poll the
     SQLite queue every 0.25 s at most; on Redis they block on the list instead."""
-    return service.queue.huey.create_consumer(
-        workers=concurrency,
-        worker_type="thread",
-        periodic=False,
-        initial_delay=0.05,
-        backoff=1.5,
-        max_delay=0.25,
-    )
+    options: dict[str, Any] = {
+        "workers": concurrency,
+        "worker_type": "thread",
+        "periodic": False,
+        "initial_delay": 0.05,
+        "backoff": 1.5,
+        "max_delay": 0.25,
+    }
+    if embedded:
+        return _QuietConsumer(service.queue.huey, **options)
+    # SIGTERM (what Kubernetes and docker send) finishes the campaigns in hand, then exits
+    return service.queue.huey.create_consumer(graceful_signal="TERM", **options)
+
+
+class EmbeddedWorker:
+    """Workers inside another process (`cap serve`, tests): start() and stop()."""
+
+    def __init__(self, settings: Settings, concurrency: int = 2) -> None:
+        self.service, self.runner = prepare(settings)
+        self._consumer = consumer(self.service, concurrency, embedded=True)
+        self._scanner = Scanner(self.service)
+
+    def start(self) -> EmbeddedWorker:
+        self._consumer.start()
+        self._scanner.start()
+        return self
+
+    def stop(self) -> None:
+        """Finish the campaigns in hand, then stop."""
+        self._scanner.stop()
+        self._consumer.stop(graceful=True)
+        self.service.close()
 
 
 def run_worker(settings: Settings, concurrency: int) -> None:
@@ -120,4 +153,12 @@ def run_worker(settings: Settings, concurrency: int) -> None:
         service.close()
 
 
-__all__ = ["Scanner", "consumer", "prepare", "requeue_lost", "run_worker", "worker_id"]
+__all__ = [
+    "EmbeddedWorker",
+    "Scanner",
+    "consumer",
+    "prepare",
+    "requeue_lost",
+    "run_worker",
+    "worker_id",
+]
