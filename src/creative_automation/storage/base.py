@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from .engine import translate_errors, writer
+from .engine import describe, translate_errors, writer
 from .ids import new_id
 from .models import EventRow
 from .states import CampaignState
@@ -34,6 +34,11 @@ class StoreBase:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    @property
+    def url(self) -> str:
+        """The database URL without its password, for messages."""
+        return describe(self.engine)
 
     def now(self) -> datetime:
         """The store's clock (injectable, so tests move time instead of sleeping)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -18,6 +19,9 @@ from ..errors import SchemaError
 from .engine import describe, translate_errors
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# Alembic's `context` is one module-level proxy per process: two threads migrating at once
+# would share it. Across processes the database's own lock orders them (see env.py).
+_ALEMBIC = threading.Lock()
 
 
 class SchemaStatus(StrEnum):
@@ -44,6 +48,10 @@ def head_revision() -> str:
     return head
 
 
+def _known_revisions() -> set[str]:
+    return {script.revision for script in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}
+
+
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at; None when it was never migrated."""
     with translate_errors(engine), engine.connect() as connection:
@@ -56,17 +64,16 @@ def schema_status(engine: Engine) -> SchemaStatus:
         return SchemaStatus.MISSING
     if current == head_revision():
         return SchemaStatus.CURRENT
-    known = {script.revision for script in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}
-    return SchemaStatus.BEHIND if current in known else SchemaStatus.UNKNOWN
+    return SchemaStatus.BEHIND if current in _known_revisions() else SchemaStatus.UNKNOWN
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    with translate_errors(engine), _alembic_errors():
+    with _ALEMBIC, translate_errors(engine), _alembic_errors():
         command.upgrade(alembic_config(engine), revision)
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
-    with translate_errors(engine), _alembic_errors():
+    with _ALEMBIC, translate_errors(engine), _alembic_errors():
         command.downgrade(alembic_config(engine), revision)
 
 
