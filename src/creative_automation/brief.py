@@ -6,7 +6,7 @@ import difflib
 import json
 import unicodedata
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -279,11 +279,12 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
 
 def _unique_json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    keys = [k for k, _ in pairs]
-    for key in keys:
-        if keys.count(key) > 1:
+    out: dict[str, Any] = {}
+    for key, value in pairs:  # one pass: a hostile object with many keys stays linear
+        if key in out:
             raise ValueError(f"duplicate key {key!r}")
-    return dict(pairs)
+        out[key] = value
+    return out
 
 
 def parse_brief(data: Any, source: str = "brief") -> Brief:
@@ -308,11 +309,23 @@ def load_brief(path: Path) -> Brief:
         raise BriefError(source, [Problem("", "file not found")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise BriefError(source, [Problem("", f"cannot read the file: {exc}")]) from None
+    syntax: BriefSyntax = "json" if path.suffix.lower() == ".json" else "yaml"
+    return parse_brief(decode_brief(text, source, syntax=syntax), source)
+
+
+BriefSyntax = Literal["json", "yaml"]
+
+
+def decode_brief(text: str, source: str = "brief", *, syntax: BriefSyntax = "yaml") -> Any:
+    """JSON or YAML text → data, refusing duplicate keys; every failure is a BriefError.
+    (The data still has to pass `parse_brief`.)"""
     try:
-        if path.suffix.lower() == ".json":
+        if syntax == "json":
             data = json.loads(text, object_pairs_hook=_unique_json_object)
         else:
             data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader: no arbitrary objects
+    except RecursionError:
+        raise BriefError(source, [Problem("", "nested too deeply")]) from None
     except json.JSONDecodeError as exc:
         raise BriefError(
             source, [Problem(f"line {exc.lineno}, column {exc.colno}", exc.msg)]
@@ -325,7 +338,7 @@ def load_brief(path: Path) -> Brief:
         raise BriefError(
             source, [Problem(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]
         ) from None
-    return parse_brief(data, source)
+    return data
 
 
 def brief_json_schema() -> dict[str, Any]:

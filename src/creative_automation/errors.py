@@ -16,6 +16,13 @@
     ├── CampaignStopped                a resumable run stopped at a checkpoint (cancelled or
     │                                  taken over): what was finished is kept
     ├── QueueUnavailable               the job queue (SQLite file or Redis) cannot be reached
+    ├── RequestError                   the HTTP API refuses a request before doing anything
+    │   ├── AuthenticationRequired     no API key, or an unknown or revoked one
+    │   ├── PermissionDenied           the key's scope does not allow this route
+    │   ├── RateLimited                the key sent too many requests (`retry_after` seconds)
+    │   ├── PayloadTooLarge            the body, or one uploaded file, is over its limit
+    │   ├── UnsupportedMedia           a body or uploaded file of a type the API does not take
+    │   └── NotReady                   the campaign has no outputs (yet)
     └── StorageError                   the metadata store cannot do what was asked
         ├── StorageUnavailable         the database cannot be reached or stays locked (retry)
         ├── SchemaError                the schema is missing or at another revision than this
@@ -133,6 +140,45 @@ class QueueUnavailable(CreativeAutomationError):
     """The job queue's storage (SQLite file or Redis) cannot be reached: retry later."""
 
 
+class RequestError(CreativeAutomationError):
+    """The HTTP API refuses the request as sent; nothing was changed."""
+
+
+class AuthenticationRequired(RequestError):
+    """No API key was sent, or it is unknown or revoked."""
+
+
+class PermissionDenied(RequestError):
+    """The API key is valid but its scope does not allow this."""
+
+
+class RateLimited(RequestError):
+    """The API key is over its request rate; `retry_after` is the wait in whole seconds."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_limited, (str(self), self.retry_after))
+
+
+def _rebuild_limited(message: str, retry_after: int) -> RateLimited:
+    return RateLimited(message, retry_after=retry_after)
+
+
+class PayloadTooLarge(RequestError):
+    """The request body, or one uploaded file, is larger than its limit."""
+
+
+class UnsupportedMedia(RequestError):
+    """The body's content type, or an uploaded file's content, is not one the API accepts."""
+
+
+class NotReady(RequestError):
+    """The campaign has no outputs yet (still queued or running, or it made none)."""
+
+
 class StorageError(CreativeAutomationError):
     """The metadata store cannot do what was asked."""
 
@@ -175,6 +221,7 @@ class LeaseLost(StorageError):
 
 __all__ = [
     "AssetError",
+    "AuthenticationRequired",
     "BriefError",
     "CampaignStopped",
     "ConfigError",
@@ -185,14 +232,20 @@ __all__ = [
     "InvalidTransition",
     "LeaseLost",
     "NotFound",
+    "NotReady",
     "OutputError",
+    "PayloadTooLarge",
+    "PermissionDenied",
     "Problem",
     "ProviderError",
     "ProviderFailed",
     "ProviderUnavailable",
     "QueueUnavailable",
+    "RateLimited",
     "RenderError",
+    "RequestError",
     "SchemaError",
     "StorageError",
     "StorageUnavailable",
+    "UnsupportedMedia",
 ]
