@@ -7,16 +7,16 @@ import json
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..errors import IdempotencyConflict, LeaseLost, NotFound
+from ..errors import IdempotencyConflict, InvalidTransition, LeaseLost, NotFound
 from .base import StoreBase
 from .ids import new_id
-from .models import CampaignRow, EventRow
+from .models import CampaignRow, CreativeRow, EventRow
 from .records import Campaign, CampaignPage, Event, from_row
-from .states import CampaignState, check_transition
+from .states import RETRYABLE, CampaignState, CreativeStatus, check_transition
 
 MAX_PAGE = 500
 
@@ -228,6 +228,53 @@ class CampaignsMixin(StoreBase):
             self._event(session, "cancel_requested", campaign_id=row.id, detail=detail)
             if current is CampaignState.QUEUED:
                 self._move(session, row, CampaignState.CANCELLED, detail)
+            session.flush()
+            return campaign(row)
+
+    def retry_campaign(self, campaign_id: str, detail: dict[str, Any] | None = None) -> Campaign:
+        """Queue a failed, partially succeeded or cancelled campaign again (InvalidTransition for
+        any other state). Its failed creatives' checkpoints are dropped, so the run makes them
+        again; the finished ones are kept and skipped. Error, cancel flag, lease and times are
+        cleared; the counters are recomputed from the checkpoints that remain."""
+        with self._write() as session:
+            row = _get(session, campaign_id, lock=True)
+            current = CampaignState(row.state)
+            if current not in RETRYABLE:
+                allowed = ", ".join(sorted(RETRYABLE))
+                raise InvalidTransition(
+                    f"campaign {campaign_id} is {current}: only a campaign that is {allowed} "
+                    "can be retried"
+                )
+            dropped = len(
+                session.execute(
+                    delete(CreativeRow)
+                    .where(
+                        CreativeRow.campaign_id == campaign_id,
+                        CreativeRow.status == CreativeStatus.FAILED.value,
+                    )
+                    .returning(CreativeRow.id)
+                ).all()
+            )
+            done, cost = session.execute(
+                select(
+                    func.count(CreativeRow.id), func.coalesce(func.sum(CreativeRow.cost_usd), 0)
+                ).where(CreativeRow.campaign_id == campaign_id)
+            ).one()
+            now = self.now()
+            row.state = CampaignState.QUEUED
+            row.creatives_done, row.cost_usd = int(done), float(cost)
+            row.error, row.cancel_requested = None, False
+            row.worker_id, row.heartbeat_at = None, None
+            row.started_at, row.finished_at = None, None
+            row.updated_at = now
+            self._event(
+                session,
+                "state",
+                campaign_id=row.id,
+                from_state=current,
+                to_state=CampaignState.QUEUED,
+                detail={**(detail or {}), "retry": True, "failed_creatives_dropped": dropped},
+            )
             session.flush()
             return campaign(row)
 

@@ -40,6 +40,9 @@ TRANSITIONS: dict[CampaignState, frozenset[CampaignState]] = {
 }
 RUNNING = frozenset({_S.GENERATING, _S.RENDERING, _S.CHECKING})
 TERMINAL = frozenset(s for s in CampaignState if s.terminal)
+# Finished campaigns that an explicit retry (MetadataStore.retry_campaign) may queue again; no
+# transition leads out of a terminal state, so nothing else can revive one by accident.
+RETRYABLE = frozenset({_S.FAILED, _S.PARTIALLY_SUCCEEDED, _S.CANCELLED})
 
 
 def check_transition(campaign_id: str, current: CampaignState, target: CampaignState) -> None:

@@ -15,14 +15,17 @@ from .engine import build_engine
 from .keys import KeysMixin
 from .leases import LeasesMixin
 from .migrate import SchemaStatus
+from .stats import StatsMixin
 from .webhooks import WebhooksMixin
 
 
-class MetadataStore(CampaignsMixin, LeasesMixin, CheckpointsMixin, KeysMixin, WebhooksMixin):
-    """Campaigns, their leases and checkpoints, provider calls, API keys, webhook deliveries
-    and the audit trail, on SQLite or PostgreSQL. Methods take and return plain values and
-    frozen dataclasses (records.py); each call is one transaction. Thread-safe: build one per
-    process and share it."""
+class MetadataStore(
+    CampaignsMixin, LeasesMixin, CheckpointsMixin, KeysMixin, WebhooksMixin, StatsMixin
+):
+    """Campaigns, their leases and checkpoints, provider calls, API keys, webhook deliveries,
+    the audit trail and monitoring aggregates (stats.py), on SQLite or PostgreSQL. Methods take
+    and return plain values and frozen dataclasses (records.py); each call is one transaction.
+    Thread-safe: build one per process and share it."""
 
     def __init__(self, engine: Engine, *, clock: Clock = utcnow) -> None:
         super().__init__(engine, clock=clock)

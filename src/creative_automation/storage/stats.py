@@ -1,0 +1,122 @@
+"""Aggregates for monitoring: counts and histograms computed by the database (GROUP BY)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Float, case, cast, extract, func, select
+from sqlalchemy.orm import QueryableAttribute
+
+from .base import StoreBase
+from .models import CampaignRow, CreativeRow, ProviderCallRow, WebhookDeliveryRow
+from .states import TERMINAL, CallOutcome, CampaignState, CreativeStatus, DeliveryStatus
+
+Column = ColumnElement[Any] | QueryableAttribute[Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Histogram:
+    """Cumulative counts per upper bound (Prometheus style), plus the count and the sum."""
+
+    buckets: tuple[tuple[float, int], ...]
+    count: int
+    total: float
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderCallStats:
+    """One provider's calls with one outcome: how many, how long, what they cost."""
+
+    provider: str
+    outcome: CallOutcome
+    latency: Histogram
+    cost_usd: float
+
+
+class StatsMixin(StoreBase):
+    def campaign_counts(self) -> dict[CampaignState, int]:
+        """Campaigns per state (every state present, zero included)."""
+        with self._read() as session:
+            rows = session.execute(
+                select(CampaignRow.state, func.count()).group_by(CampaignRow.state)
+            )
+            found = {CampaignState(state): int(n) for state, n in rows}
+        return {state: found.get(state, 0) for state in CampaignState}
+
+    def creative_counts(self) -> dict[CreativeStatus, int]:
+        """Checkpointed creatives per status (every status present)."""
+        with self._read() as session:
+            rows = session.execute(
+                select(CreativeRow.status, func.count()).group_by(CreativeRow.status)
+            )
+            found = {CreativeStatus(status): int(n) for status, n in rows}
+        return {status: found.get(status, 0) for status in CreativeStatus}
+
+    def delivery_counts(self) -> dict[DeliveryStatus, int]:
+        """Webhook deliveries per status (every status present)."""
+        with self._read() as session:
+            rows = session.execute(
+                select(WebhookDeliveryRow.status, func.count()).group_by(WebhookDeliveryRow.status)
+            )
+            found = {DeliveryStatus(status): int(n) for status, n in rows}
+        return {status: found.get(status, 0) for status in DeliveryStatus}
+
+    def campaign_durations(self, bounds: Sequence[float]) -> dict[CampaignState, Histogram]:
+        """Seconds from start to finish of finished campaigns, per final state."""
+        seconds = self._seconds_between(CampaignRow.started_at, CampaignRow.finished_at)
+        query = (
+            select(CampaignRow.state, *_histogram_columns(seconds, bounds))
+            .where(
+                CampaignRow.state.in_([s.value for s in TERMINAL]),
+                CampaignRow.started_at.is_not(None),
+                CampaignRow.finished_at.is_not(None),
+            )
+            .group_by(CampaignRow.state)
+        )
+        with self._read() as session:
+            rows = session.execute(query).all()
+        return {CampaignState(row[0]): _histogram(row[1:], bounds) for row in rows}
+
+    def provider_call_stats(self, bounds: Sequence[float]) -> list[ProviderCallStats]:
+        """Provider calls per (provider, outcome): latency histogram and total cost."""
+        query = (
+            select(
+                ProviderCallRow.provider,
+                ProviderCallRow.outcome,
+                func.coalesce(func.sum(ProviderCallRow.cost_usd), 0.0),
+                *_histogram_columns(ProviderCallRow.latency_s, bounds),
+            )
+            .group_by(ProviderCallRow.provider, ProviderCallRow.outcome)
+            .order_by(ProviderCallRow.provider, ProviderCallRow.outcome)
+        )
+        with self._read() as session:
+            rows = session.execute(query).all()
+        return [
+            ProviderCallStats(row[0], CallOutcome(row[1]), _histogram(row[3:], bounds), row[2])
+            for row in rows
+        ]
+
+    def _seconds_between(self, start: Column, end: Column) -> ColumnElement[float]:
+        if self.dialect == "postgresql":
+            return cast(extract("epoch", end - start), Float)
+        # SQLite keeps the UTC timestamps as text, which julianday() reads (days, fractional)
+        return (func.julianday(end) - func.julianday(start)) * 86400.0
+
+
+def _histogram_columns(value: Column, bounds: Sequence[float]) -> list[ColumnElement[Any]]:
+    return [
+        func.count(),
+        func.coalesce(func.sum(value), 0.0),
+        *(func.sum(case((value <= bound, 1), else_=0)) for bound in bounds),
+    ]
+
+
+def _histogram(values: Sequence[Any], bounds: Sequence[float]) -> Histogram:
+    count, total, *cumulative = values
+    return Histogram(
+        tuple((bound, int(n or 0)) for bound, n in zip(bounds, cumulative, strict=True)),
+        int(count),
+        float(total),
+    )
