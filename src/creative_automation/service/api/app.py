@@ -1,0 +1,69 @@
+"""The app factory: one FastAPI app over one Service, with no module-level state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from ...brief import Brief
+from ..context import Service
+from ..metrics import build_registry
+from . import problems
+from .deps import ApiContext
+from .middleware import BodyLimit, RequestMetrics
+from .ratelimit import KeyRateLimiter
+from .routes import campaigns, health, outputs
+from .schemas import ProblemDetail
+
+DESCRIPTION = """\
+Submit campaign briefs, follow them through the queue, download their creatives.
+
+Every `/v1` route needs an API key (`cap keys create`), sent as `Authorization: Bearer <key>` or
+`X-API-Key: <key>`; read keys may GET, write keys may also POST, admin keys see every campaign.
+Errors are `application/problem+json` (RFC 9457).
+"""
+
+
+class CapAPI(FastAPI):
+    """FastAPI with the brief's JSON Schema in the OpenAPI components (the create route reads
+    its body itself, to take JSON, YAML and multipart, so FastAPI cannot derive it), and the
+    problem+json schema every error answer refers to."""
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            schema = super().openapi()
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for model, prefix in ((Brief, "Brief"), (ProblemDetail, "")):
+                refs = f"#/components/schemas/{prefix}{{model}}"
+                definition = model.model_json_schema(ref_template=refs)
+                for name, sub in definition.pop("$defs", {}).items():
+                    components[f"{prefix}{name}"] = sub
+                components[model.__name__] = definition
+            self.openapi_schema = schema
+        return self.openapi_schema
+
+
+def create_app(service: Service) -> FastAPI:
+    """The API over `service` (its store's schema must be current: `cap db upgrade`)."""
+    settings = service.settings
+    registry, http_metrics = build_registry(service)
+    app = CapAPI(
+        title="Creative Automation Platform",
+        version="1",
+        description=DESCRIPTION,
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.cap = ApiContext(
+        service, KeyRateLimiter(settings.rate_limit, settings.redis_url), registry
+    )
+    problems.install(app)
+    # the last added runs first: metrics see every answer, the body limit's 413s included
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RequestMetrics, metrics=http_metrics)
+    app.include_router(campaigns.router)
+    app.include_router(outputs.router)
+    app.include_router(health.router)
+    return app

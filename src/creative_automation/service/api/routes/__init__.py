@@ -1,0 +1,1 @@
+"""One router per resource: campaigns, their outputs, and the operations endpoints."""
