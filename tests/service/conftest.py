@@ -30,7 +30,8 @@ def no_service_settings_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[Service]:
-    built = make_service(tmp_path)
+    # rate limits have tests of their own: here they would only cut fuzzing short
+    built = make_service(tmp_path, rate_limit="100000/minute")
     yield built
     built.close()
 

@@ -123,6 +123,11 @@ def test_an_invalid_brief_lists_every_problem_with_its_path(
         ("campaign_id: [unclosed", "application/yaml", "not valid YAML"),
         ("- just\n- a list\n", "application/yaml", "mapping"),
         (json.dumps(small_brief(budget_usd=float("inf"))), "application/json", "finite"),
+        # YAML values a str or list field would coerce, but no database could store
+        ("campaign_name: !!binary SGVsbG8=", "application/yaml", "not bytes"),
+        ("markets: !!set {US: null}", "application/yaml", "not set"),
+        ("campaign_name: 2026-11-24", "application/yaml", "not date"),
+        ('{"campaign_name": "\\ud800"}', "application/json", "lone surrogate"),
     ],
 )
 def test_undecodable_or_malformed_briefs_are_422(

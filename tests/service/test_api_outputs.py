@@ -7,10 +7,13 @@ import io
 import json
 import zipfile
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from api_support import Publish, assert_problem, create
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from creative_automation.service.context import Service
@@ -69,6 +72,31 @@ def test_file_paths_stay_inside_the_campaign_folder(
     campaign_id, _ = finished
     response = client.get(f"/v1/campaigns/{campaign_id}/files/{path}", headers=writer)
     assert response.status_code == 404
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    path=st.lists(
+        st.one_of(
+            st.sampled_from(["..", ".", "", "manifest.json", "photo-product", "9x16", "%2e%2e"]),
+            st.text(min_size=1, max_size=300),
+        ),
+        min_size=1,
+        max_size=5,
+    ).map("/".join)
+)
+def test_any_file_path_is_a_file_of_the_campaign_or_a_404(
+    client: TestClient,
+    writer: dict[str, str],
+    finished: Finished,
+    path: str,
+) -> None:
+    campaign_id, manifest = finished
+    # dots escaped too: a client would otherwise resolve '..' itself before sending
+    encoded = quote(path, safe="/").replace(".", "%2E")
+    response = client.get(f"/v1/campaigns/{campaign_id}/files/{encoded}", headers=writer)
+    names = {"manifest.json", "report.html"} | {c["path"] for c in manifest["creatives"]}
+    assert response.status_code in ((200,) if path in names else (404, 422)), repr(path)
 
 
 def test_the_archive_holds_every_output_and_opens(

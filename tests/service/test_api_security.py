@@ -202,7 +202,9 @@ def test_brand_fonts_must_be_fonts(client: TestClient, writer: dict[str, str]) -
     assert "brand.ttf" in assert_problem(bad, 415, "unsupported-media")["detail"]
 
 
-@pytest.mark.parametrize("name", ["../logo.png", "a/logo.png", "..", ".hidden.png", "a\\b.png"])
+@pytest.mark.parametrize(
+    "name", ["../logo.png", "a/logo.png", "..", ".hidden.png", "a\\b.png", "é" * 130 + ".png"]
+)
 def test_upload_names_are_plain_file_names(
     client: TestClient, writer: dict[str, str], name: str
 ) -> None:

@@ -27,6 +27,7 @@ IMAGE_KINDS = {"PNG": "png", "JPEG": "jpeg", "WEBP": "webp"}
 FONT_MAGIC = {b"\x00\x01\x00\x00": "ttf", b"true": "ttf", b"OTTO": "otf", b"ttcf": "ttc"}
 FONT_MAGIC |= {b"wOFF": "woff", b"wOF2": "woff2"}
 FORM_FIELDS = {"brief", "webhook_url"}
+JSON_VALUES = (dict, list, str, int, float, bool, type(None))
 
 
 @dataclass
@@ -84,16 +85,36 @@ def brief_from_text(raw: bytes, syntax: BriefSyntax, settings: Settings) -> Subm
 
 
 def _check_shape(data: Any, source: str) -> None:
-    """Bounded size (counted with aliases expanded) and finite numbers only (the database's
-    JSON has no NaN or Infinity)."""
+    """Bounded size (counted with aliases expanded), JSON values only (YAML's dates, sets and
+    binary would pass some fields' coercion but cannot be stored) and finite numbers (the
+    database's JSON has no NaN or Infinity)."""
     problems: list[Problem] = []
     for count, (path, value) in enumerate(_walk(data), start=1):
         if count > MAX_NODES:
             raise BriefError(source, [Problem("", f"more than {MAX_NODES} values")])
         if isinstance(value, float) and not math.isfinite(value):
             problems.append(Problem(path, "must be a finite number"))
+        elif not isinstance(value, JSON_VALUES):
+            kind = type(value).__name__
+            problems.append(
+                Problem(path, f"must be text, a number, a list or a mapping, not {kind}")
+            )
+        elif isinstance(value, dict) and not all(isinstance(k, str) for k in value):
+            problems.append(Problem(path, "every key must be text"))
+        elif isinstance(value, str) and not _encodable(value):
+            problems.append(Problem(path, "is not valid Unicode text (a lone surrogate)"))
+        elif isinstance(value, dict) and not all(_encodable(k) for k in value):
+            problems.append(Problem(path, "a key is not valid Unicode text (a lone surrogate)"))
     if problems:
         raise BriefError(source, problems)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # "\ud800" in JSON decodes to a str no database will store
+        return False
+    return True
 
 
 def _walk(data: Any) -> Iterator[tuple[str, Any]]:
@@ -227,8 +248,10 @@ def confined_name(name: str | None) -> str:
     climb out of the campaign's input folder or hide in it."""
     if not name:
         raise AssetError("an uploaded file has no file name")
-    if len(name) > 255:
-        raise AssetError(f"the file name {name[:40]!r}… is longer than 255 characters")
+    if not _encodable(name):
+        raise AssetError(f"the file name {name!r} is not valid Unicode text")
+    if len(name.encode()) > 255:  # the file systems' limit, in bytes
+        raise AssetError(f"the file name {name[:40]!r}… is longer than 255 bytes")
     bad = any(c in "/\\\x00" or ord(c) < 32 for c in name)
     if bad or name in (".", "..") or name.startswith("."):
         raise AssetError(f"the file name {name!r} must be a plain name (no folders, no '..')")

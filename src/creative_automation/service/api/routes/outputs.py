@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import mimetypes
 import tempfile
 import zipfile
@@ -11,8 +12,8 @@ from typing import IO, Annotated
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import StreamingResponse
 
-from ....errors import NotReady
-from ..deps import Context, ReadableCampaign
+from ....errors import NotFound, NotReady, OutputError
+from ..deps import ApiContext, Context, ReadableCampaign
 from ..schemas import CreativeList, creative, problem_responses
 
 router = APIRouter(
@@ -24,6 +25,7 @@ CHUNK = 256 * 1024
 SPOOL = 8 * 2**20  # archives up to this size stay in memory; larger ones go to a temp file
 STORED = (".jpg", ".jpeg", ".png", ".webp")  # already compressed: deflating them is wasted CPU
 # outputs are ours, but report.html quotes the brief: served so it can never run a script
+NO_SUCH_FILE = {errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.ENAMETOOLONG, errno.EINVAL}
 HTML_POLICY = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"
 
 
@@ -49,7 +51,7 @@ def download_file(
     path: Annotated[str, Path(max_length=1024, description="Relative to the campaign folder.")],
 ) -> Response:
     """One output file (a creative, manifest.json, report.html); nothing outside the folder."""
-    data = context.service.files.read(campaign.id, path)  # NotFound for anything outside it
+    data = _read(context, campaign.id, path)
     kind = mimetypes.guess_type(path)[0] or "application/octet-stream"
     headers = {"X-Content-Type-Options": "nosniff"}
     if kind == "text/html":
@@ -90,6 +92,17 @@ def download_archive(context: Context, campaign: ReadableCampaign) -> StreamingR
             "Content-Disposition": f'attachment; filename="{name}"',
         },
     )
+
+
+def _read(context: ApiContext, campaign_id: str, path: str) -> bytes:
+    """One output file; NotFound for anything outside the folder or that no file can be
+    (a name too long, a path through a file), OutputError when the store itself fails."""
+    try:
+        return context.service.files.read(campaign_id, path)
+    except OSError as exc:
+        if exc.errno in NO_SUCH_FILE:
+            raise NotFound(f"campaign {campaign_id} has no file {path!r}") from None
+        raise OutputError(f"cannot read {path!r} of campaign {campaign_id}: {exc}") from None
 
 
 def _chunks(spool: IO[bytes]) -> Iterator[bytes]:
