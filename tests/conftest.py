@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from creative_automation.providers.resilience import forget_shared_state
 from factories import logo, photo
 
 
@@ -35,3 +36,4 @@ def no_real_providers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CAP_DATA_DIR", str(tmp_path / ".cap-data"))
+    forget_shared_state()  # breakers and rate windows are per process: none leaks between tests

@@ -62,6 +62,15 @@ class Settings(BaseSettings):
         description="auto: written by the text provider when one is set; brief: from the "
         "product name and message.",
     )
+    provider_concurrency: int = Field(
+        8, ge=1, le=1024, description="Calls in flight to one provider, per process."
+    )
+    provider_rpm: int = Field(
+        60,
+        ge=1,
+        description="Requests per minute to one provider: per process, or for the whole "
+        "deployment when CAP_REDIS_URL is set. Set it to your account's limit.",
+    )
     router_policy: Literal["balanced", "cheapest", "fastest", "quality", "fixed"] = "balanced"
     quality_threshold: float | None = Field(0.45, ge=0, le=1, description="None: gate off.")
     campaign_budget_usd: float | None = Field(None, ge=0, description="Per-campaign spend cap.")

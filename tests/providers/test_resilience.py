@@ -153,3 +153,26 @@ def test_breaker_state_is_shared_through_redis() -> None:
 
     state, calls = asyncio.run(scenario())
     assert state == "opened" and calls == 0
+
+
+def test_breaker_and_rate_are_one_per_provider_for_every_campaign_of_the_process() -> None:
+    """Each campaign builds its own guards on its own event loop; the provider's breaker and
+    request window are still the process's one."""
+    policy = ResiliencePolicy(attempts=1, breaker_threshold=2, breaker_ttl_s=30)
+    failing = Flaky(100, ProviderUnavailable("500", status=500))
+    for _ in range(2):  # campaign one trips the breaker...
+        with pytest.raises(ProviderUnavailable):
+            asyncio.run(build_guards(["shared"], policy)["shared"].call(failing))
+    healthy = Flaky(0, ProviderUnavailable("x"))
+    with pytest.raises(CircuitOpen):  # ...and campaign two, on a new loop, sees it open
+        asyncio.run(build_guards(["shared"], policy)["shared"].call(healthy))
+    assert healthy.calls == 0
+    limited = ResiliencePolicy(requests_per_window=2, window_s=60)
+    made = [asyncio.run(build_guards(["rated"], limited)["rated"].call(healthy)) for _ in range(2)]
+
+    async def third() -> str:
+        return await asyncio.wait_for(build_guards(["rated"], limited)["rated"].call(healthy), 0.3)
+
+    with pytest.raises(TimeoutError):  # the window is full across campaigns: the third waits
+        asyncio.run(third())
+    assert made == ["image", "image"]

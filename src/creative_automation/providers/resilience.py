@@ -1,19 +1,26 @@
 """Per-provider resilience: retries (tenacity), circuit breaker (purgatory), rate and
-concurrency limits (limits + a semaphore). Libraries, not home-made loops."""
+concurrency limits (limits + a semaphore). Libraries, not home-made loops.
+
+A provider's breaker and request rate are one per provider, not per campaign: in memory they
+are shared by every campaign of the process (the service runs many at once), in Redis by every
+process of the deployment. The concurrency cap is per process.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
 from limits import RateLimitItemPerSecond
-from limits.aio.storage import MemoryStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
-from purgatory import AsyncCircuitBreakerFactory
+from limits.storage import MemoryStorage, Storage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from purgatory import SyncCircuitBreakerFactory, SyncRedisUnitOfWork
 from purgatory.domain.model import OpenedState
+from purgatory.service._sync.circuitbreaker import SyncCircuitBreaker
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -68,19 +75,12 @@ class _WaitRetryAfter:
 class Guard:
     """Everything between the orchestrator and one provider's client."""
 
-    def __init__(
-        self,
-        name: str,
-        policy: ResiliencePolicy,
-        breakers: AsyncCircuitBreakerFactory,
-        limiter: MovingWindowRateLimiter,
-    ) -> None:
+    def __init__(self, name: str, policy: ResiliencePolicy, shared: _Shared) -> None:
         self.name = name
         self.policy = policy
-        self._breakers = breakers
-        self._limiter = limiter
+        self._shared = shared
         self._rate = RateLimitItemPerSecond(policy.requests_per_window, policy.window_s)
-        self._slots = asyncio.Semaphore(policy.concurrency)
+        self._slots = shared.slots(name, policy.concurrency)
 
     async def call(self, fn: Callable[[], Awaitable[T]]) -> T:
         """Run fn under the breaker, limits and retries; ProviderError subclasses come out."""
@@ -95,42 +95,108 @@ class Guard:
                 return await self._attempt(fn)
         raise AssertionError("unreachable: tenacity reraises the last error")  # pragma: no cover
 
-    async def _attempt(self, fn: Callable[[], Awaitable[T]]) -> T:
-        breaker = await self._breakers.get_breaker(
+    def _breaker(self) -> SyncCircuitBreaker:
+        return self._shared.breakers.get_breaker(
             self.name,
             threshold=self.policy.breaker_threshold,
             ttl=self.policy.breaker_ttl_s,
             # a refused prompt says nothing about the provider's health
             exclude=[ContentRejected],
         )
+
+    async def _attempt(self, fn: Callable[[], Awaitable[T]]) -> T:
+        breaker = self._breaker()
         await self._wait_for_rate()
-        async with self._slots:
-            try:
-                async with breaker:
-                    return await fn()
-            except OpenedState:
-                raise CircuitOpen(f"{self.name}: circuit open after repeated failures") from None
+        while not self._slots.acquire(blocking=False):  # never block the event loop's thread
+            await asyncio.sleep(0.02)
+        try:
+            # the breaker's bookkeeping is a dict in memory or one Redis round trip
+            with breaker:
+                return await fn()
+        except OpenedState:
+            raise CircuitOpen(f"{self.name}: circuit open after repeated failures") from None
+        finally:
+            self._slots.release()
 
     async def _wait_for_rate(self) -> None:
-        while not await self._limiter.hit(self._rate, self.name):
-            stats = await self._limiter.get_window_stats(self._rate, self.name)
+        limiter = self._shared.limiter
+        while not limiter.hit(self._rate, self.name):
+            stats = limiter.get_window_stats(self._rate, self.name)
             await asyncio.sleep(max(0.05, stats.reset_time - time.time()))  # epoch seconds
 
     async def state(self) -> str:
         """closed | opened | half-opened."""
-        breaker = await self._breakers.get_breaker(self.name)
-        return str(breaker.context.state)
+        return str(self._breaker().context.state)
+
+
+class _Shared:
+    """One breaker store, one request-window store and one slot semaphore per provider for
+    the whole process, whatever the campaign or thread: in memory, or in Redis (then shared
+    with every process of the deployment). Both libraries' synchronous stores are
+    thread-safe and tied to no event loop, so every campaign's loop can use them."""
+
+    def __init__(self, redis_url: str | None) -> None:
+        self.redis_url = redis_url
+        self._lock = threading.Lock()
+        self._slots: dict[tuple[str, int], threading.BoundedSemaphore] = {}
+        if redis_url:
+            import redis
+
+            uow = SyncRedisUnitOfWork(redis_url)
+            # purgatory 3's synchronous Redis repository is generated from the async one and
+            # still builds an asyncio client; its code calls the client synchronously, so it
+            # gets the synchronous client it was written for
+            uow.contexts.redis = redis.Redis.from_url(redis_url)  # type: ignore[attr-defined]
+            self.breakers = SyncCircuitBreakerFactory(uow=uow)
+            storage = storage_from_string(redis_url, key_prefix="cap-limits")
+            assert isinstance(storage, Storage)  # a redis:// URL names the synchronous store
+            self.storage: Storage = storage
+        else:
+            self.breakers = SyncCircuitBreakerFactory()
+            self.storage = MemoryStorage()
+        self.limiter = MovingWindowRateLimiter(self.storage)
+
+    def slots(self, name: str, cap: int) -> threading.BoundedSemaphore:
+        """The process's cap on calls in flight to `name` (a thread semaphore: the campaigns
+        sharing it each run their own event loop)."""
+        with self._lock:
+            return self._slots.setdefault((name, cap), threading.BoundedSemaphore(cap))
+
+    def close(self) -> None:
+        """Disconnect from Redis (a later call reconnects)."""
+        contexts = getattr(self.breakers.uow, "contexts", None)
+        client = getattr(contexts, "redis", None)
+        if client is not None:
+            client.close()
+        pool = getattr(getattr(self.storage, "storage", None), "connection_pool", None)
+        if pool is not None:
+            pool.disconnect()
+
+
+_registry_lock = threading.Lock()
+_registry: dict[str | None, _Shared] = {}
+
+
+def _shared_for(redis_url: str | None) -> _Shared:
+    with _registry_lock:
+        if redis_url not in _registry:
+            _registry[redis_url] = _Shared(redis_url)
+        return _registry[redis_url]
+
+
+def forget_shared_state() -> None:
+    """Drop the process's breakers, rate windows and slots (tests start from a clean state)."""
+    with _registry_lock:
+        for shared in _registry.values():
+            shared.close()
+        _registry.clear()
 
 
 async def close_guards(guards: dict[str, Guard]) -> None:
-    """Close the shared breaker store's connection (Redis), if the guards have one."""
-    seen: set[int] = set()
-    for guard in guards.values():
-        repo = getattr(guard._breakers.uow, "contexts", None)
-        client = getattr(repo, "redis", None)
-        if client is not None and id(client) not in seen:
-            seen.add(id(client))
-            await client.aclose()
+    """Disconnect the Redis clients these guards share (the process's; they reconnect when
+    used again): for a process that is shutting down, or a test that is finished."""
+    for shared in {id(g._shared): g._shared for g in guards.values()}.values():
+        shared.close()
 
 
 def build_guards(
@@ -139,16 +205,11 @@ def build_guards(
     *,
     redis_url: str | None = None,
 ) -> dict[str, Guard]:
-    """One guard per provider; breaker state in Redis (shared by workers) when configured."""
-    if redis_url:
-        from purgatory import AsyncRedisUnitOfWork
-
-        breakers = AsyncCircuitBreakerFactory(uow=AsyncRedisUnitOfWork(redis_url))
-    else:
-        breakers = AsyncCircuitBreakerFactory()
-    storage: Storage = MemoryStorage()
-    limiter = MovingWindowRateLimiter(storage)
-    return {name: Guard(name, policy, breakers, limiter) for name in names}
+    """One guard per provider. Breaker state and request windows live in Redis when it is
+    configured (shared by every worker of the deployment), else in this process's memory
+    (shared by its campaigns)."""
+    shared = _shared_for(redis_url)
+    return {name: Guard(name, policy, shared) for name in names}
 
 
 __all__ = [
@@ -158,4 +219,5 @@ __all__ = [
     "ResiliencePolicy",
     "build_guards",
     "close_guards",
+    "forget_shared_state",
 ]

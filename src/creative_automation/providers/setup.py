@@ -152,7 +152,10 @@ def build_chain(
     names = provider_names(settings)
     members = [FACTORIES[name](settings) for name in names]
     remote = [m.name for m in members if m.name != OFFLINE]
-    guards = build_guards(remote, ResiliencePolicy(), redis_url=settings.redis_url)
+    policy = ResiliencePolicy(
+        concurrency=settings.provider_concurrency, requests_per_window=settings.provider_rpm
+    )
+    guards = build_guards(remote, policy, redis_url=settings.redis_url)
     for m in members:
         m.guard = guards.get(m.name)
     router = (
