@@ -80,6 +80,12 @@ def test_without_an_idempotency_key_every_call_creates(store: MetadataStore) -> 
     assert len(ids) == 3
 
 
+def test_a_campaign_for_an_unknown_api_key_is_not_found(store: MetadataStore) -> None:
+    with pytest.raises(NotFound, match="key_nope"):
+        store.create_campaign(brief(), api_key_id="key_nope", idempotency_key="k1")
+    assert store.list_campaigns().items == []
+
+
 def test_unknown_campaign_is_not_found(store: MetadataStore) -> None:
     with pytest.raises(NotFound, match="cmp_nope"):
         store.get_campaign("cmp_nope")

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from ..errors import IdempotencyConflict, InvalidTransition, LeaseLost, NotFound
 from .base import StoreBase
 from .ids import new_id
-from .models import CampaignRow, CreativeRow, EventRow
+from .models import ApiKeyRow, CampaignRow, CreativeRow, EventRow
 from .records import Campaign, CampaignPage, Event, from_row
 from .states import RETRYABLE, CampaignState, CreativeStatus, check_transition
 
@@ -81,6 +81,8 @@ class CampaignsMixin(StoreBase):
         )
         try:
             with self._write() as session:
+                if api_key_id is not None and session.get(ApiKeyRow, api_key_id) is None:
+                    raise NotFound(f"no API key {api_key_id}")  # not a foreign-key error
                 session.add(row)
                 session.flush()  # the unique constraints fire here, before the event row
                 self._event(
