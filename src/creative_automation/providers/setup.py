@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 from ..errors import ConfigError
 from ..settings import Settings
@@ -133,16 +135,24 @@ def build_text_provider(settings: Settings) -> TextProvider | None:
     )
 
 
+# One statistics store and one cache per location and process, reused by every campaign: a
+# service runs thousands, and each would otherwise open its own Redis pool or cache database.
+@cache
+def _stats_store_at(redis_url: str | None, path: Path) -> StatsStore:
+    return RedisStatsStore(redis_url) if redis_url else FileStatsStore(path)
+
+
+@cache
+def _cache_at(redis_url: str | None, path: Path) -> GenerationCache:
+    return RedisCache(redis_url) if redis_url else DiskCache(path)
+
+
 def _stats_store(settings: Settings) -> StatsStore:
-    if settings.redis_url:
-        return RedisStatsStore(settings.redis_url)
-    return FileStatsStore(settings.data_dir / "router-stats.json")
+    return _stats_store_at(settings.redis_url, (settings.data_dir / "router-stats.json").resolve())
 
 
 def _cache(settings: Settings) -> GenerationCache:
-    if settings.redis_url:
-        return RedisCache(settings.redis_url)
-    return DiskCache(settings.data_dir / "generation-cache")
+    return _cache_at(settings.redis_url, (settings.data_dir / "generation-cache").resolve())
 
 
 def build_chain(
