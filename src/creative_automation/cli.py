@@ -23,6 +23,7 @@ from rich.progress import (
 from rich.table import Table
 
 from .brief import brief_json_schema, load_brief
+from .cli_service import serve, worker
 from .errors import AssetError, CreativeAutomationError
 from .localize import fill_missing_copy
 from .manifest import CreativeRecord, Manifest
@@ -386,6 +387,10 @@ def keys_revoke(
         f"at {_when(revoked.revoked_at)} UTC",
         highlight=False,
     )
+
+
+app.command("serve")(serve)
+app.command("worker")(worker)
 
 
 def main() -> None:
