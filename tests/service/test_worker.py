@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 from test_runner import service_brief, submit
 
 from backends import require_redis
@@ -71,3 +73,34 @@ def test_the_queue_is_unreachable_is_a_clear_error(tmp_path: Path) -> None:
         queue.enqueue_campaign("cmp_x")
     with pytest.raises(QueueUnavailable):
         queue.ping()
+
+
+def test_a_finished_campaign_calls_its_webhook_signed(
+    tmp_path: Path, httpserver_ipv4: HTTPServer
+) -> None:
+    from creative_automation.service.webhooks import verify
+    from creative_automation.storage import build_metadata_store
+
+    secret = "whsec-0123456789abcdef"
+    httpserver_ipv4.expect_request("/hook", method="POST").respond_with_data("ok")
+    settings = Settings(data_dir=tmp_path / "data", queue="sqlite", alt_text="brief",
+                        webhook_secret=secret)  # fmt: skip
+    build_metadata_store(settings).upgrade()
+    worker = EmbeddedWorker(settings, concurrency=1).start()
+    service = worker.service
+    try:
+        campaign, _ = service.store.create_campaign(
+            service_brief(brand=None), webhook_url=httpserver_ipv4.url_for("/hook")
+        )
+        service.queue.enqueue_campaign(campaign.id)
+        wait_for(lambda: len(httpserver_ipv4.log) == 1, 30)
+    finally:
+        worker.stop()
+    request, _ = httpserver_ipv4.log[0]
+    body = request.get_data()
+    assert verify(secret.encode(), request.headers["X-Cap-Signature"], body)
+    assert request.headers["X-Cap-Event"] == "campaign.succeeded"
+    sent = json.loads(body)
+    assert sent["data"]["campaign"]["id"] == campaign.id
+    (delivery,) = service.store.deliveries(campaign.id)
+    assert delivery.status.value == "delivered"

@@ -23,6 +23,7 @@ from ..pipeline import CreativeKey, key_of, run_campaign
 from ..providers.chain import CallLog
 from ..storage import CallOutcome, Campaign, CampaignState, CreativeStatus
 from ..storage.files import MANIFEST
+from . import webhooks
 from .context import Service
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,7 @@ class CampaignRunner:
     def __init__(self, service: Service, worker_id: str) -> None:
         self.service = service
         self.worker_id = worker_id
+        self.finished = threading.Event()  # set when a campaign ends: its webhook is due
 
     def __call__(self, campaign_id: str) -> None:
         store = self.service.store
@@ -211,7 +213,7 @@ class CampaignRunner:
         output_uri: str | None = None,
     ) -> None:
         try:
-            self.service.store.transition(
+            campaign = self.service.store.transition(
                 campaign_id,
                 state,
                 {"worker_id": self.worker_id},
@@ -221,6 +223,9 @@ class CampaignRunner:
             )
         except (LeaseLost, InvalidTransition) as exc:  # someone else finished or took it
             log.warning("campaign %s: final state %s not recorded: %s", campaign_id, state, exc)
+            return
+        if webhooks.notify(self.service, campaign) is not None:
+            self.finished.set()  # the worker's sender delivers it now, not at its next tick
 
 
 __all__ = ["CampaignRunner", "Heartbeat", "StoreCheckpoints"]

@@ -6,6 +6,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -17,6 +18,7 @@ from ..providers.budget import Budget
 from ..providers.setup import build_chain
 from ..settings import Settings
 from ..storage import CampaignState
+from . import webhooks
 from .context import Service, build_service
 from .runner import CampaignRunner
 
@@ -59,26 +61,39 @@ def requeue_lost(service: Service) -> list[str]:
 
 
 class Scanner:
-    """Runs `requeue_lost` every half lease on its own thread."""
+    """The worker's housekeeping thread: webhooks due are sent as soon as a campaign ends (and
+    retried when their back-off is over, checked every few seconds); lost campaigns are
+    requeued every half lease."""
 
-    def __init__(self, service: Service) -> None:
+    WEBHOOK_TICK_S = 2.0
+
+    def __init__(self, service: Service, wake: threading.Event | None = None) -> None:
         self.service = service
+        self.wake = wake or threading.Event()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="requeue-scan", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name="housekeeping", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
+        self.wake.set()
         self._thread.join()
 
     def _loop(self) -> None:
-        while not self._stop.wait(self.service.settings.lease_s / 2):
+        every = self.service.settings.lease_s / 2
+        next_scan = time.monotonic() + every
+        while not self._stop.is_set():
+            self.wake.wait(self.WEBHOOK_TICK_S)
+            self.wake.clear()
             try:
-                requeue_lost(self.service)
+                webhooks.deliver_due(self.service)
+                if time.monotonic() >= next_scan:
+                    next_scan = time.monotonic() + every
+                    requeue_lost(self.service)
             except CreativeAutomationError as exc:
-                log.warning("requeue scan failed: %s", exc)
+                log.warning("housekeeping failed: %s", exc)
 
 
 def prepare(settings: Settings) -> tuple[Service, CampaignRunner]:
@@ -125,7 +140,7 @@ class EmbeddedWorker:
     def __init__(self, settings: Settings, concurrency: int = 2) -> None:
         self.service, self.runner = prepare(settings)
         self._consumer = consumer(self.service, concurrency, embedded=True)
-        self._scanner = Scanner(self.service)
+        self._scanner = Scanner(self.service, self.runner.finished)
 
     def start(self) -> EmbeddedWorker:
         self._consumer.start()
@@ -142,7 +157,7 @@ class EmbeddedWorker:
 def run_worker(settings: Settings, concurrency: int) -> None:
     """Run until SIGINT/SIGTERM: the consumer, plus the requeue scan."""
     service, runner = prepare(settings)
-    scanner = Scanner(service)
+    scanner = Scanner(service, runner.finished)
     scanner.start()
     log.info("worker %s: %s queue, %d thread(s)", runner.worker_id, service.queue.backend,
              concurrency)  # fmt: skip

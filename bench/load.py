@@ -1,0 +1,312 @@
+"""Benchmark: the service under load — API + worker processes, a fake image API at 4.5 s/image.
+
+Starts `cap serve --embedded-workers 0` and W `cap worker` processes on Redis (queue) and
+PostgreSQL (metadata) when they answer, else on the embedded SQLite defaults; the image
+provider is a fake OpenAI API on 127.0.0.1 (bench/providers.py) answering after 4.5 s, through
+the real client, chain and cache (every campaign has its own seed: no cache hits).
+
+1. burst: 50 campaigns (2 products × 3 formats) submitted at once; latency of each from its
+   submission to its final state, from the metadata store's timestamps. Target: P95 ≤ 1.25×
+   one provider call.
+2. sustained: a closed loop of C clients, each submitting its next campaign when the last one
+   finished, for D seconds; campaigns per hour. Target ≥ 10,000.
+Peak RSS (VmHWM) of every worker. Target < 1 GiB each. Prints a table, writes
+bench/results/load.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from creative_automation.settings import Settings
+from creative_automation.storage import build_metadata_store
+from creative_automation.storage.states import Scope
+
+sys.path.insert(0, str(Path(__file__).parent))
+from providers import FakeImageAPI, brief
+
+ROOT = Path(__file__).parent
+CAP = str(Path(sys.executable).with_name("cap"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def backends() -> dict[str, str]:
+    """Redis + PostgreSQL when both answer (the at-scale configuration), else embedded."""
+    env: dict[str, str] = {}
+    try:
+        import redis
+
+        redis.Redis.from_url("redis://127.0.0.1:6379/14", socket_connect_timeout=1).ping()
+        env["CAP_REDIS_URL"] = "redis://127.0.0.1:6379/14"
+        env["CAP_QUEUE_NAME"] = f"bench{uuid.uuid4().hex[:8]}"
+    except Exception:
+        pass
+    try:
+        import psycopg
+
+        schema = f"bench_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as c:
+            c.execute(f'CREATE SCHEMA "{schema}"')
+        env["CAP_DATABASE_URL"] = (
+            f"postgresql://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
+        )
+    except Exception:
+        pass
+    return env
+
+
+def drop_schema(env: dict[str, str]) -> None:
+    url = env.get("CAP_DATABASE_URL", "")
+    if "search_path%3D" in url:
+        import psycopg
+
+        schema = url.rsplit("%3D", 1)[1]
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as c:
+            c.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class Cluster:
+    """The API and the workers as real processes."""
+
+    def __init__(self, env: dict[str, str], workers: int, concurrency: int, log: Path) -> None:
+        self.port = free_port()
+        self.env = {**os.environ, **env}
+        self.log = log.open("ab")
+        serve = [CAP, "serve", "--port", str(self.port), "--embedded-workers", "0"]
+        self.api = subprocess.Popen(serve, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.workers = [
+            subprocess.Popen(
+                [CAP, "worker", "--concurrency", str(concurrency)],
+                env=self.env,
+                stdout=self.log,
+                stderr=subprocess.STDOUT,
+            )
+            for _ in range(workers)
+        ]
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        else:
+            raise SystemExit(f"the API did not become ready; see {log}")
+        time.sleep(3)  # the workers import and build their chains
+
+    def close(self) -> list[float]:
+        rss = [peak_rss_mib(w.pid) for w in self.workers]
+        for proc in [*self.workers, self.api]:
+            proc.terminate()
+        for proc in [*self.workers, self.api]:
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        self.log.close()
+        return rss
+
+
+async def submit(client: httpx.AsyncClient, seed: int) -> str:
+    body = {**brief(f"load-{seed}"), "seed": seed}
+    response = await client.post("/v1/campaigns", json=body)
+    response.raise_for_status()
+    campaign_id: str = response.json()["id"]
+    return campaign_id
+
+
+async def wait_done(client: httpx.AsyncClient, campaign_id: str, poll_s: float = 0.5) -> str:
+    while True:
+        state: str = (await client.get(f"/v1/campaigns/{campaign_id}")).json()["state"]
+        if state in ("succeeded", "partially_succeeded", "failed", "cancelled"):
+            return state
+        await asyncio.sleep(poll_s)
+
+
+async def burst(url: str, key: str, count: int, seed0: int) -> list[str]:
+    headers = {"Authorization": f"Bearer {key}"}
+    limits = httpx.Limits(max_connections=count)
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=120, limits=limits) as c:
+        ids = await asyncio.gather(*(submit(c, seed0 + i) for i in range(count)))
+        await asyncio.gather(*(wait_done(c, i) for i in ids))
+    return list(ids)
+
+
+async def sustained(url: str, key: str, clients: int, seconds: float, seed0: int) -> list[str]:
+    headers = {"Authorization": f"Bearer {key}"}
+    done: list[str] = []
+    stop = time.monotonic() + seconds
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=120) as c:
+
+        async def loop(n: int) -> None:
+            seed = seed0 + n * 100_000
+            while time.monotonic() < stop:
+                cid = await submit(c, seed)
+                await wait_done(c, cid, poll_s=0.25)
+                done.append(cid)
+                seed += 1
+
+        await asyncio.gather(*(loop(n) for n in range(clients)))
+    return done
+
+
+def latencies(
+    settings: Settings, ids: list[str]
+) -> tuple[list[float], dict[str, int], dict[str, Any]]:
+    """Each campaign's submission-to-final-state time, the final states, and the median time
+    spent between consecutive steps of the audit trail (where the time goes)."""
+    store = build_metadata_store(settings)
+    out: list[float] = []
+    states: dict[str, int] = {}
+    steps: dict[str, list[float]] = {}
+    for cid in ids:
+        c = store.get_campaign(cid)
+        states[c.state.value] = states.get(c.state.value, 0) + 1
+        if c.finished_at is not None:
+            out.append((c.finished_at - c.created_at).total_seconds())
+        trail = store.events(cid)
+        for a, b in itertools.pairwise(trail):
+            name = f"{a.to_state or a.kind} → {b.to_state or b.kind}"
+            steps.setdefault(name, []).append((b.created_at - a.created_at).total_seconds())
+    if ids:
+        first = store.get_campaign(ids[-1])
+        sample = [
+            f"+{(e.created_at - first.created_at).total_seconds():.3f} {e.kind} {e.to_state or ''}"
+            for e in store.events(ids[-1])
+        ] + [
+            f"call {c.provider} {c.latency_s:.3f}s {c.outcome}"
+            for c in store.provider_calls(ids[-1])
+        ]
+        steps["_sample"] = sample  # type: ignore[assignment]
+    store.close()
+    medians: dict[str, Any] = {
+        k: round(statistics.median(v), 3) if k != "_sample" else v for k, v in steps.items()
+    }
+    return sorted(out), states, medians
+
+
+def pct(values: list[float], q: int) -> float:
+    if len(values) < 2:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+def main() -> None:  # run as a script: worker processes re-import nothing from here
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--latency", type=float, default=4.5)
+    parser.add_argument("--burst", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=30)
+    parser.add_argument("--clients", type=int, default=40)
+    parser.add_argument("--seconds", type=float, default=120)
+    parser.add_argument("--out", type=Path, default=ROOT / "results" / "load.json")
+    args = parser.parse_args()
+    api = FakeImageAPI(args.latency, 0.0)
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            "CAP_DATA_DIR": str(Path(tmp) / "data"), "CAP_IMAGE_PROVIDERS": "openai",
+            "OPENAI_API_KEY": "sk-bench", "OPENAI_BASE_URL": f"{api.url}/v1",
+            "CAP_ALT_TEXT": "brief", "CAP_RATE_LIMIT": "100000/minute",
+            # the fake provider has no account limits: don't let ours throttle the benchmark
+            "CAP_PROVIDER_CONCURRENCY": "1024", "CAP_PROVIDER_RPM": "1000000",
+            **backends(),
+        }  # fmt: skip
+        settings = Settings(
+            data_dir=Path(env["CAP_DATA_DIR"]), database_url=env.get("CAP_DATABASE_URL"),
+            redis_url=env.get("CAP_REDIS_URL"),
+        )  # fmt: skip
+        store = build_metadata_store(settings)
+        store.upgrade()
+        key, _ = store.create_key("bench", Scope.WRITE)
+        store.close()
+        cluster = Cluster(env, args.workers, args.concurrency, Path(tmp) / "cluster.log")
+        try:
+            started = time.monotonic()
+            # seeds never used before: the generation cache (Redis) outlives a run
+            seed0 = int(time.time() * 1000) % 10**9 * 10
+            ids = asyncio.run(burst(cluster.url, key, args.burst, seed0=seed0))
+            burst_wall = time.monotonic() - started
+            burst_lat, burst_states, burst_steps = latencies(settings, ids)
+            started = time.monotonic()
+            done = asyncio.run(
+                sustained(cluster.url, key, args.clients, args.seconds, seed0 + 10**6)
+            )
+            elapsed = time.monotonic() - started
+            sus_lat, sus_states, _ = latencies(settings, done)
+        except BaseException:
+            print((Path(tmp) / "cluster.log").read_text()[-4000:], file=sys.stderr)
+            raise
+        finally:
+            rss = cluster.close()
+            api.close()
+            drop_schema(env)
+    per_hour = len(done) / elapsed * 3600
+    p50, p95 = pct(burst_lat, 50), pct(burst_lat, 95)
+    rows: dict[str, Any] = {
+        "backends": "redis+postgresql" if "CAP_DATABASE_URL" in env and "CAP_REDIS_URL" in env
+        else ", ".join(k for k in ("CAP_REDIS_URL", "CAP_DATABASE_URL") if k in env) or "embedded",
+        "provider_latency_s": args.latency,
+        "workers": args.workers, "concurrency_per_worker": args.concurrency,
+        "burst": {"campaigns": args.burst, "states": burst_states, "p50_s": round(p50, 3),
+                  "p95_s": round(p95, 3), "p95_ratio": round(p95 / args.latency, 3),
+                  "wall_s": round(burst_wall, 2), "median_step_s": burst_steps},
+        "sustained": {"clients": args.clients, "seconds": round(elapsed, 1),
+                      "campaigns": len(done), "states": sus_states,
+                      "campaigns_per_hour": round(per_hour),
+                      "p50_s": round(pct(sus_lat, 50), 3) if sus_lat else None,
+                      "p95_s": round(pct(sus_lat, 95), 3) if sus_lat else None},
+        "peak_rss_mib_per_worker": [round(r, 1) for r in rss],
+    }  # fmt: skip
+    b, s = rows["burst"], rows["sustained"]
+    print(f"{'backends':<44} {rows['backends']:>20}")
+    print(f"{'one provider call (critical path), s':<44} {args.latency:>20.2f}")
+    print(f"{'burst: campaigns submitted at once':<44} {b['campaigns']:>20}")
+    print(f"{'burst: P50 / P95 latency, s':<44} {b['p50_s']:>10.2f} / {b['p95_s']:>7.2f}")
+    print(f"{'burst: P95 ratio (target ≤ 1.25)':<44} {b['p95_ratio']:>20.3f}")
+    print(f"{'sustained: campaigns in ' + str(s['seconds']) + ' s':<44} {s['campaigns']:>20}")
+    print(f"{'sustained: campaigns per hour (≥ 10,000)':<44} {s['campaigns_per_hour']:>20,}")
+    print(f"{'peak RSS per worker, MiB (< 1024)':<44} {rows['peak_rss_mib_per_worker']!s:>20}")
+    ok = (
+        b["p95_ratio"] <= 1.25 and per_hour >= 10_000 and max(rss) < 1024
+        and burst_states.get("succeeded") == args.burst
+    )  # fmt: skip
+    print(f"\n{'PASS' if ok else 'OVER'}")
+    result = {"benchmark": "load", "machine": platform.machine(), **rows, "pass": ok}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2))
+    print(f"written {args.out}")
+
+
+if __name__ == "__main__":
+    main()
