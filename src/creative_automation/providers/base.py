@@ -64,6 +64,9 @@ class GenerationResult:
     fallbacks: tuple[str, ...] = ()
     cached: bool = False
     quality: float | None = None
+    # the provider's own file bytes when `image` is exactly their decoding: the cache keeps
+    # them rather than encoding the image again
+    encoded: bytes | None = None
 
 
 class ImageProvider(Protocol):

@@ -15,7 +15,7 @@ from ..imaging.geometry import Box
 from ..imaging.quality import quality_score
 from .base import GenerationRequest, GenerationResult, ImageProvider
 from .budget import Budget
-from .cache import CachedImage, GenerationCache, cache_key
+from .cache import CachedImage, GenerationCache, cache_key, png_bytes
 from .packshot import digest
 from .resilience import Guard
 from .router import Router
@@ -142,8 +142,8 @@ class ProviderChain:
             detours.append(f"{member.name}: image quality {score:.2f} below {gate:.2f}")
             return None
         if self.cache is not None and member.name != OFFLINE:
-            # PNG-encoding a 1024² image takes ~60 ms: off the event loop, so the campaign's
-            # other sources go on meanwhile (Pillow's encoder releases the GIL)
+            # storing can mean PNG-encoding a 1024² image (~60 ms): off the event loop, so the
+            # campaign's other sources go on meanwhile
             await asyncio.to_thread(self._store, self.cache, key, result)
         return replace(result, quality=score)
 
@@ -154,8 +154,8 @@ class ProviderChain:
     @staticmethod
     def _store(cache: GenerationCache, key: str, result: GenerationResult) -> None:
         box = result.subject_box.as_list() if result.subject_box else None
-        entry = CachedImage.from_image(
-            result.image,
+        entry = CachedImage(
+            result.encoded or png_bytes(result.image),
             provider=result.provider,
             model=result.model,
             seed=result.seed,
@@ -193,7 +193,7 @@ def _cache_key(member: ChainMember, request: GenerationRequest) -> str:
 
 
 def _from_cache(hit: CachedImage, request: GenerationRequest) -> GenerationResult:
-    image = hit.image().convert("RGB")
+    image = hit.image()
     box = Box(*hit.subject_box) if hit.subject_box else None
     return GenerationResult(
         image=image,

@@ -113,7 +113,7 @@ class OpenAIImageProvider(OpenAIBase):
                 output_format="png", background="opaque",
             )  # fmt: skip
         response = await self._guarded(call)
-        image = await self._image(response)
+        raw, image = await self._image(response)
         return GenerationResult(
             image=image,
             provider=self.name,
@@ -123,6 +123,7 @@ class OpenAIImageProvider(OpenAIBase):
             latency_s=time.perf_counter() - started,
             subject_box=None,
             prompt=request.prompt,
+            encoded=raw,
         )
 
     async def _stage(
@@ -146,7 +147,7 @@ class OpenAIImageProvider(OpenAIBase):
             output_format="png", background="opaque", **options,
         )  # fmt: skip
         response = await self._guarded(call)
-        painted = await self._image(response)
+        _, painted = await self._image(response)
         if painted.size != (w, h):
             painted = painted.resize((w, h), Image.Resampling.LANCZOS)
         image = await asyncio.to_thread(layer.over, painted)
@@ -162,7 +163,8 @@ class OpenAIImageProvider(OpenAIBase):
             prompt=request.prompt,
         )
 
-    async def _image(self, response: object) -> Image.Image:
+    async def _image(self, response: object) -> tuple[bytes, Image.Image]:
+        """The answer's image file and its decoding."""
         b64 = _first_b64(response)
         try:
             if b64 is None:
@@ -173,7 +175,7 @@ class OpenAIImageProvider(OpenAIBase):
             raise ProviderUnavailable(
                 f"malformed response from OpenAI ({reason})", status=200
             ) from None
-        return await asyncio.to_thread(decode_image, raw, "OpenAI")
+        return raw, await asyncio.to_thread(decode_image, raw, "OpenAI")
 
 
 def _first_b64(response: object) -> str | None:

@@ -6,6 +6,7 @@ import contextlib
 import logging
 import tempfile
 import threading
+import time
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -40,6 +41,7 @@ class Heartbeat:
         self.service, self.campaign_id, self.worker_id = service, campaign_id, worker_id
         self.cancelled = False
         self.lost = False
+        self._checked = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
 
@@ -51,7 +53,11 @@ class Heartbeat:
         self._stop.set()
         self._thread.join()
 
-    def check(self) -> None:
+    def check(self, *, unless_within_s: float = 0.0) -> None:
+        """Renew now (unless that was done less than `unless_within_s` ago)."""
+        if time.monotonic() - self._checked < unless_within_s:
+            return
+        self._checked = time.monotonic()
         try:
             campaign = self.service.store.heartbeat(self.campaign_id, self.worker_id)
         except LeaseLost:
@@ -99,7 +105,8 @@ class StoreCheckpoints:
             )
 
     def should_stop(self) -> bool:
-        self.heartbeat.check()  # a cancel is seen at the next group, not a quarter-lease later
+        # a cancel is seen at the next group (within a second), not a quarter-lease later
+        self.heartbeat.check(unless_within_s=1.0)
         return self.heartbeat.cancelled or self.heartbeat.lost
 
     def provider_call(self, call: CallLog) -> None:
@@ -120,6 +127,7 @@ class CampaignRunner:
         self.service = service
         self.worker_id = worker_id
         self.finished = threading.Event()  # set when a campaign ends: its webhook is due
+        self._states: dict[str, CampaignState] = {}  # the state each running campaign is in
 
     def __call__(self, campaign_id: str) -> None:
         store = self.service.store
@@ -132,9 +140,11 @@ class CampaignRunner:
         if campaign is None:  # finished, or a live worker has it: a duplicate delivery
             log.info("campaign %s is not ours to run (finished or leased)", campaign_id)
             return
+        self._states[campaign_id] = campaign.state
         try:
             self._run(campaign)
         finally:
+            self._states.pop(campaign_id, None)
             with contextlib.suppress(CreativeAutomationError):
                 store.release(campaign_id, self.worker_id)
 
@@ -199,11 +209,12 @@ class CampaignRunner:
             return result.manifest
 
     def _advance(self, campaign_id: str, target: CampaignState) -> None:
-        current = self.service.store.get_campaign(campaign_id).state
+        current = self._states[campaign_id]  # only this worker moves it while it holds it
         if current in _FORWARD and _FORWARD.index(current) < _FORWARD.index(target):
             self.service.store.transition(
                 campaign_id, target, {"worker_id": self.worker_id}, worker_id=self.worker_id
             )
+            self._states[campaign_id] = target
 
     def _finish(
         self,
