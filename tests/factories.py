@@ -110,3 +110,20 @@ def swapped_profile() -> bytes:
     r, b = entries[b"rXYZ"], entries[b"bXYZ"]
     icc[r + 4 : r + 12], icc[b + 4 : b + 12] = icc[b + 4 : b + 12], icc[r + 4 : r + 12]
     return bytes(icc)
+
+
+def studio_png_b64(seed: int = 4) -> str:
+    """A 1024² procedural studio shot as base64 PNG: what a fake image API answers with (a real
+    picture, so the quality gate passes it)."""
+    import base64
+    import io
+
+    from creative_automation.providers.procedural import ProceduralProvider
+
+    request = generation_request(
+        product_id="p", product_name="Tonic", description="a can", prompt="",
+        palette=("#14503C", "#F2C14E"), width=1024, height=1024, seed=seed,
+    )  # fmt: skip
+    buf = io.BytesIO()
+    ProceduralProvider().render(request).image.save(buf, format="PNG", compress_level=1)
+    return base64.b64encode(buf.getvalue()).decode()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import io
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +12,9 @@ from pytest_httpserver import HTTPServer
 from creative_automation.brief import parse_brief
 from creative_automation.errors import ConfigError
 from creative_automation.pipeline import run_campaign
-from creative_automation.providers.base import GenerationRequest
-from creative_automation.providers.procedural import ProceduralProvider
 from creative_automation.providers.setup import provider_names
 from creative_automation.settings import Settings
-from factories import brief_data
+from factories import brief_data, studio_png_b64
 
 
 def settings(tmp_path: Path, **kw: Any) -> Settings:
@@ -39,16 +35,6 @@ def test_named_provider_without_credentials_is_a_config_error(tmp_path: Path) ->
         provider_names(settings(tmp_path, image_providers="midjourney"))
 
 
-def png_b64() -> str:
-    req = GenerationRequest(
-        product_id="p", product_name="Tonic", description="a can", prompt="",
-        palette=("#14503C", "#F2C14E"), width=1024, height=1024, seed=4,
-    )  # fmt: skip
-    buf = io.BytesIO()
-    ProceduralProvider().render(req).image.save(buf, format="PNG")
-    return base64.b64encode(buf.getvalue()).decode()
-
-
 def campaign_brief(**changes: Any) -> dict[str, Any]:
     return brief_data(
         formats=["1:1"],
@@ -62,7 +48,7 @@ def test_campaign_through_openai_then_from_cache(
     httpserver_ipv4: HTTPServer, tmp_path: Path, assets: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OPENAI_BASE_URL", httpserver_ipv4.url_for("/v1"))
-    body = {"created": 1, "data": [{"b64_json": png_b64()}]}
+    body = {"created": 1, "data": [{"b64_json": studio_png_b64()}]}
     httpserver_ipv4.expect_request("/v1/images/generations").respond_with_json(body)
     s = settings(tmp_path, OPENAI_API_KEY="sk-e2e-secret", quality_threshold=None)
     first = run_campaign(

@@ -3,9 +3,7 @@ per product (matched in the prompt) and a count of calls per product."""
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import io
 import json
 import threading
 import time
@@ -13,18 +11,7 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from creative_automation.providers.base import GenerationRequest
-from creative_automation.providers.procedural import ProceduralProvider
-
-
-def _studio_png() -> str:
-    req = GenerationRequest(
-        product_id="fake", product_name="Tonic", description="a can", prompt="",
-        palette=("#14503C", "#F2C14E"), width=1024, height=1024, seed=4,
-    )  # fmt: skip
-    buf = io.BytesIO()
-    ProceduralProvider().render(req).image.save(buf, format="PNG", compress_level=1)
-    return base64.b64encode(buf.getvalue()).decode()
+from factories import studio_png_b64
 
 
 class FakeImageAPI:
@@ -36,7 +23,7 @@ class FakeImageAPI:
         self.default_delay = default_delay
         self.calls: Counter[str] = Counter()
         self._lock = threading.Lock()
-        body = json.dumps({"created": 1, "data": [{"b64_json": _studio_png()}]}).encode()
+        body = json.dumps({"created": 1, "data": [{"b64_json": studio_png_b64()}]}).encode()
         api = self
 
         class Handler(BaseHTTPRequestHandler):
