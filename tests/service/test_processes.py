@@ -25,13 +25,14 @@ CAP = str(Path(sys.executable).with_name("cap"))
 
 
 @contextmanager
-def worker_process(
-    env: dict[str, str], log: Path, concurrency: int = 2
+def cap_process(
+    args: list[str], env: dict[str, str], log: Path
 ) -> Iterator[subprocess.Popen[bytes]]:
+    """`cap <args>` with `env` over ours, its output appended to `log`; stopped with SIGTERM
+    (killed after 20 s) on the way out, whatever happened."""
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            [CAP, "worker", "--concurrency", str(concurrency)],
-            env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
+            [CAP, *args], env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
         yield proc
@@ -43,6 +44,14 @@ def worker_process(
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@contextmanager
+def worker_process(
+    env: dict[str, str], log: Path, concurrency: int = 2
+) -> Iterator[subprocess.Popen[bytes]]:
+    with cap_process(["worker", "--concurrency", str(concurrency)], env, log) as proc:
+        yield proc
 
 
 def wait_until(
@@ -57,8 +66,10 @@ def wait_until(
         if callable(check) and check():
             return
         time.sleep(0.1)
-    tail = log.read_text()[-3000:] if log and log.exists() else ""
-    raise AssertionError(f"timed out waiting for {what}\n{tail}")
+    tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
+    exited = [f"pid {p.pid} exited with {p.returncode}" for p in procs if p.poll() is not None]
+    why = "; ".join(exited) if exited else f"timed out after {seconds:g} s"
+    raise AssertionError(f"gave up waiting for {what} ({why})\n{tail}")
 
 
 def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
