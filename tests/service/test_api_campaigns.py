@@ -226,6 +226,28 @@ def test_the_same_idempotency_key_with_another_brief_is_409(
     assert queued_ids(service) == [first.json()["id"]]
 
 
+def test_the_same_key_and_brief_with_other_files_or_webhook_is_409(
+    client: TestClient, service: Service, writer: dict[str, str]
+) -> None:
+    """The whole request is what a replay must repeat: the brief, its files, its webhook."""
+    headers = {**writer, "Idempotency-Key": "order-44"}
+
+    def send(image: bytes, hook: str = "https://hooks.example/a") -> Any:
+        return client.post(
+            "/v1/campaigns",
+            data={"brief": json.dumps(small_brief()), "webhook_url": hook},
+            files=[("files", ("logo.png", image, "image/png"))],
+            headers=headers,
+        )
+
+    first = send(image_bytes(logo()))
+    assert first.status_code == 202, first.text
+    assert send(image_bytes(logo())).status_code == 200  # a true replay
+    assert_problem(send(image_bytes(photo())), 409, "idempotency-conflict")  # another file
+    assert_problem(send(image_bytes(logo()), "https://hooks.example/b"), 409)  # another hook
+    assert queued_ids(service) == [first.json()["id"]]
+
+
 def test_idempotency_keys_belong_to_their_api_key(
     client: TestClient, keys: Keys, writer: dict[str, str]
 ) -> None:

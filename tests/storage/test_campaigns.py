@@ -57,7 +57,7 @@ def test_same_idempotency_key_and_brief_returns_the_same_campaign(store: Metadat
 
 def test_same_idempotency_key_with_another_brief_is_a_conflict(store: MetadataStore) -> None:
     first, _ = store.create_campaign(brief(), idempotency_key="k1")
-    with pytest.raises(IdempotencyConflict, match="different brief") as info:
+    with pytest.raises(IdempotencyConflict, match="different request") as info:
         store.create_campaign(brief(campaign_name="Winter"), idempotency_key="k1")
     assert info.value.campaign_id == first.id
     assert len(store.list_campaigns().items) == 1

@@ -15,7 +15,8 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from creative_automation.errors import SchemaError
-from creative_automation.storage import MetadataStore, SchemaStatus, migrate
+from creative_automation.storage import MetadataStore, SchemaStatus
+from creative_automation.storage.campaigns import brief_sha256
 from creative_automation.storage.engine import build_engine
 from creative_automation.storage.models import Base
 from creative_automation.storage.states import (
@@ -137,16 +138,34 @@ def test_ensure_schema_refuses_a_revision_it_does_not_know(store: MetadataStore)
         store.ensure_schema()
 
 
-def test_ensure_schema_sends_an_old_schema_to_cap_db_upgrade(
-    store: MetadataStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # this code ships one revision, so "behind" is what a release with a second one would see
-    known = migrate.head_revision()
-    monkeypatch.setattr(migrate, "head_revision", lambda: "0002")
-    monkeypatch.setattr(migrate, "_known_revisions", lambda: {known, "0002"})
-    assert store.schema_status() is SchemaStatus.BEHIND
+def test_ensure_schema_sends_an_old_schema_to_cap_db_upgrade(blank_store: MetadataStore) -> None:
+    blank_store.upgrade("0001")
+    assert blank_store.schema_status() is SchemaStatus.BEHIND
     with pytest.raises(SchemaError, match="run `cap db upgrade`"):
-        store.ensure_schema()
+        blank_store.ensure_schema()
+    blank_store.upgrade()
+    assert blank_store.schema_status() is SchemaStatus.CURRENT
+
+
+def test_campaigns_made_before_0002_keep_their_idempotency(blank_store: MetadataStore) -> None:
+    """0002 adds the request digest; an older campaign's is its brief's, so a replay of its
+    Idempotency-Key after the upgrade still finds it."""
+    blank_store.upgrade("0001")
+    with blank_store.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO campaigns (id, brief_campaign_id, state, brief, brief_sha256, "
+                "idempotency_key, attempts, creatives_expected, creatives_done, cost_usd, "
+                "cancel_requested, created_at, updated_at) VALUES ('cmp_old', 'c', 'queued', "
+                "'{\"campaign_id\": \"c\"}', :digest, 'k-old', 0, 0, 0, 0, false, "
+                ":now, :now)"
+            ),
+            {"digest": brief_sha256({"campaign_id": "c"}), "now": blank_store.now()},
+        )
+    blank_store.upgrade()
+    again, created = blank_store.create_campaign({"campaign_id": "c"}, idempotency_key="k-old")
+    assert (again.id, created) == ("cmp_old", False)
+    assert again.request_sha256 == again.brief_sha256
 
 
 def test_an_unknown_target_revision_is_a_readable_error(store: MetadataStore) -> None:

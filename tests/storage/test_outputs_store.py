@@ -76,3 +76,15 @@ def test_uploaded_inputs_come_back_into_a_local_folder(store: OutputStore, tmp_p
         store.files("cmp_5")
     with pytest.raises(NotFound):
         store.put_input("cmp_5", "../escape.png", b"x")
+
+
+def test_a_storage_url_without_its_driver_is_a_configuration_error() -> None:
+    import importlib.util
+
+    from creative_automation.errors import ConfigError
+
+    if importlib.util.find_spec("s3fs") is None:  # the dev install has no cloud drivers
+        with pytest.raises(ConfigError, match=r"creative-automation\[s3\]"):
+            OutputStore("s3://bucket/outputs")
+    with pytest.raises(ConfigError, match="CAP_STORAGE_URL"):
+        OutputStore("nosuchprotocol://x")

@@ -3,6 +3,8 @@ order. Framework-free, so the API, the CLI and the MCP server share one behaviou
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +26,20 @@ class Submitted:
     campaign: Campaign
     created: bool
     queue_error: str | None = None
+
+
+def request_digest(
+    brief: dict[str, Any], uploads: Mapping[str, bytes], webhook_url: str | None
+) -> str:
+    """What an Idempotency-Key replay must repeat: the brief (key order aside), every uploaded
+    file's name and content, and the webhook URL."""
+    doc = {
+        "brief": brief,
+        "uploads": {name: hashlib.sha256(data).hexdigest() for name, data in uploads.items()},
+        "webhook_url": webhook_url,
+    }
+    canonical = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def submit(
@@ -48,6 +64,7 @@ def submit(
         idempotency_key=idempotency_key,
         webhook_url=webhook_url,
         creatives_expected=creatives,
+        request_sha256=request_digest(brief, uploads or {}, webhook_url),
     )
     if not created:
         return Submitted(campaign, False)

@@ -49,14 +49,18 @@ class CampaignsMixin(StoreBase):
         idempotency_key: str | None = None,
         webhook_url: str | None = None,
         creatives_expected: int = 0,
+        request_sha256: str | None = None,
     ) -> tuple[Campaign, bool]:
         """Queue a campaign for `brief` (already validated); `created` is False when the same
         idempotency key already named a campaign for this exact brief, which is returned.
 
-        The same key with a different brief raises IdempotencyConflict. Keys are scoped to the
+        The same key with a different request raises IdempotencyConflict: `request_sha256`
+        (default: the brief's) is what must match. Keys are scoped to the
         API key that sent them (None, the CLI, is one scope of its own).
         """
-        digest = brief_sha256(brief)
+        brief_digest = brief_sha256(brief)
+        # the request's own digest when it carried more than the brief (uploads, a webhook)
+        digest = request_sha256 or brief_digest
         if idempotency_key is not None:
             existing = self._by_idempotency_key(api_key_id, idempotency_key, digest)
             if existing is not None:
@@ -68,7 +72,8 @@ class CampaignsMixin(StoreBase):
             api_key_id=api_key_id,
             state=CampaignState.QUEUED,
             brief=brief,
-            brief_sha256=digest,
+            brief_sha256=brief_digest,
+            request_sha256=digest,
             idempotency_key=idempotency_key,
             attempts=0,
             creatives_expected=creatives_expected,
@@ -116,10 +121,10 @@ class CampaignsMixin(StoreBase):
             ).one_or_none()
             if row is None:
                 return None
-            if row.brief_sha256 != digest:
+            if row.request_sha256 != digest:
                 raise IdempotencyConflict(
                     f"idempotency key {idempotency_key!r} was already used for campaign "
-                    f"{row.id} with a different brief",
+                    f"{row.id} with a different request (brief, uploaded files or webhook)",
                     campaign_id=row.id,
                 )
             return campaign(row)

@@ -10,9 +10,17 @@ from pathlib import Path, PurePosixPath
 import fsspec
 from fsspec import AbstractFileSystem
 
-from ..errors import NotFound, OutputError
+from ..errors import ConfigError, NotFound, OutputError
 
 MANIFEST = "manifest.json"
+# optional drivers by URL scheme, as extras of this package
+_EXTRAS = {
+    "s3": "pip install 'creative-automation[s3]'",
+    "gs": "pip install 'creative-automation[gcs]'",
+    "gcs": "pip install 'creative-automation[gcs]'",
+    "az": "pip install 'creative-automation[azure]'",
+    "abfs": "pip install 'creative-automation[azure]'",
+}
 INPUTS = ".inputs"  # uploaded briefs' assets, per campaign, beside the outputs
 
 
@@ -23,7 +31,14 @@ class OutputStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self._fs: AbstractFileSystem
-        self._fs, root = fsspec.core.url_to_fs(url)
+        try:
+            self._fs, root = fsspec.core.url_to_fs(url)
+        except ImportError as exc:  # the URL's driver (s3fs, gcsfs, …) is not installed
+            scheme = url.split("://", 1)[0]
+            hint = _EXTRAS.get(scheme, f"the fsspec driver for {scheme}://")
+            raise ConfigError(f"CAP_STORAGE_URL {scheme}://… needs {hint} ({exc})") from None
+        except ValueError as exc:  # an unknown protocol
+            raise ConfigError(f"CAP_STORAGE_URL {url!r} is not usable: {exc}") from None
         self._root = root.rstrip("/") or "/"
         self._local = self._fs.protocol in ("file", "local") or "file" in self._fs.protocol
 

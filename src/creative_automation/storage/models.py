@@ -108,6 +108,8 @@ class CampaignRow(Base):
     state: Mapped[str] = mapped_column(String(32), index=True)
     brief: Mapped[dict[str, Any]]
     brief_sha256: Mapped[str] = mapped_column(String(64))
+    # what an Idempotency-Key replay must match: the brief, its uploads and its webhook URL
+    request_sha256: Mapped[str] = mapped_column(String(64))
     idempotency_key: Mapped[str | None] = mapped_column(String(255))
     attempts: Mapped[int]
     creatives_expected: Mapped[int]

@@ -32,6 +32,7 @@ class Campaign:
     state: CampaignState
     brief: dict[str, Any]
     brief_sha256: str
+    request_sha256: str
     idempotency_key: str | None
     attempts: int
     creatives_expected: int
