@@ -142,7 +142,12 @@ def test_a_crashed_campaign_resumes_without_paying_again_for_finished_work(
                                          "succeeded"]  # fmt: skip
 
 
-def test_a_cancel_stops_the_run_at_the_next_checkpoint(tmp_path: Path, api: FakeImageAPI) -> None:
+def test_a_cancel_stops_the_run_at_the_next_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the heartbeat sees the cancel within 3 s; the tonic's source takes longer than that
+    api = FakeImageAPI({"Cold Brew": 0.0, "Espresso Tonic": 5.0})
+    monkeypatch.setenv("OPENAI_BASE_URL", api.base_url)
     service = make_service(tmp_path, OPENAI_API_KEY="sk-test", image_providers="openai")
     cid = submit(service)
     runner = threading.Thread(target=CampaignRunner(service, "w1"), args=(cid,))
@@ -151,7 +156,8 @@ def test_a_cancel_stops_the_run_at_the_next_checkpoint(tmp_path: Path, api: Fake
     while service.store.get_campaign(cid).creatives_done < 1 and time.monotonic() < deadline:
         time.sleep(0.02)
     service.store.request_cancel(cid)
-    runner.join(10)
+    runner.join(15)
+    api.close()
     campaign = service.store.get_campaign(cid)
     assert campaign.state is S.CANCELLED and campaign.creatives_done < 6
     assert not service.files.exists(cid), "a cancelled campaign publishes no manifest"
