@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test install install-dev lint typecheck bench bench-providers clean
+.PHONY: demo test install install-dev lint typecheck bench bench-providers bench-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ bench: $(STAMP)
 
 bench-providers: $(STAMP)
 	$(BIN)/python bench/providers.py
+
+bench-load: $(DEVSTAMP)  # needs Redis and PostgreSQL for the at-scale figures (else embedded)
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) output .cap .pytest_cache .mypy_cache .ruff_cache
