@@ -221,32 +221,6 @@ class SourceStream:
             self._events.put(("sources-done", None))
 
 
-def produce_sources(
-    brief: Brief,
-    assets_dir: Path | None,
-    provider: ImageProvider,
-    *,
-    size: int,
-    max_pixels: int,
-    policy: str = "once",
-) -> dict[tuple[str, str], Source]:
-    """Every product's source(s), keyed (product id, shape key), produced concurrently."""
-    events: queue.Queue[Event] = queue.Queue()
-    stream = SourceStream(
-        brief, assets_dir, provider, events, size=size, max_pixels=max_pixels, policy=policy
-    ).start()
-    made: dict[tuple[str, str], Source] = {}
-    try:
-        while (event := events.get())[0] == "source":
-            product, sources = event[1]
-            made.update({(product.id, key): source for key, source in sources.items()})
-        if event[0] == "sources-error":
-            raise event[1]
-    finally:
-        stream.stop()
-    return made
-
-
 def load_logo(brand: Brand, assets_dir: Path | None, max_pixels: int) -> LogoPair | None:
     """The brand kit's logo (and its dark-background variant) from the asset folder."""
     if brand.logo is None:

@@ -18,7 +18,12 @@ from creative_automation.providers.base import GenerationRequest, GenerationResu
 from creative_automation.providers.decode import decode_image
 from creative_automation.providers.openai_sdk import OpenAIBase
 from creative_automation.providers.packshot import StagedLayer, stage_layer
-from creative_automation.providers.prices import edit_input_usd, max_edit_input_usd, price
+from creative_automation.providers.prices import (
+    edit_input_usd,
+    max_edit_input_usd,
+    max_price,
+    price,
+)
 
 Size = Literal["1024x1024", "1536x1024", "1024x1536", "1792x1024", "1024x1792"]
 NATIVE_SIZES: dict[str, tuple[Size, ...]] = {
@@ -87,12 +92,8 @@ class OpenAIImageProvider(OpenAIBase):
 
     def estimate_usd(self, *, packshot: bool = False) -> float:
         """The most one image can cost: what a budget must reserve before the call."""
-        out = max(price("openai", self.model, size=s, quality=self.quality) for s in self._sizes)
+        out = max_price("openai", self.model, quality=self.quality)
         return out + (max_edit_input_usd(self.model) if packshot else 0.0)
-
-    @property
-    def _sizes(self) -> tuple[Size, ...]:
-        return NATIVE_SIZES[self.family]
 
     async def generate(self, request: GenerationRequest) -> GenerationResult:
         started = time.perf_counter()

@@ -30,6 +30,7 @@ from tenacity import (
 )
 
 from ..errors import ContentRejected, ProviderFailed, ProviderUnavailable
+from .cache import connect_redis
 
 T = TypeVar("T")
 
@@ -140,13 +141,12 @@ class _Shared:
         self._lock = threading.Lock()
         self._slots: dict[tuple[str, int], threading.BoundedSemaphore] = {}
         if redis_url:
-            import redis
-
+            client = connect_redis(redis_url)  # a ConfigError naming the extra if redis is absent
             uow = SyncRedisUnitOfWork(redis_url)
             # purgatory 3's synchronous Redis repository is generated from the async one and
             # still builds an asyncio client; its code calls the client synchronously, so it
             # gets the synchronous client it was written for
-            uow.contexts.redis = redis.Redis.from_url(redis_url)  # type: ignore[attr-defined]
+            uow.contexts.redis = client  # type: ignore[attr-defined]
             self.breakers = SyncCircuitBreakerFactory(uow=uow)
             storage = storage_from_string(redis_url, key_prefix="cap-limits")
             assert isinstance(storage, Storage)  # a redis:// URL names the synchronous store

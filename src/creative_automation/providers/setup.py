@@ -6,18 +6,17 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 from ..errors import ConfigError
 from ..settings import Settings
 from .base import TextProvider
 from .budget import Budget
-from .cache import DiskCache, GenerationCache, RedisCache
+from .cache import GenerationCache, build_generation_cache
 from .chain import OFFLINE, CallObserver, ChainMember, ProviderChain
 from .prices import max_price
 from .procedural import MODEL, ProceduralProvider
 from .resilience import ResiliencePolicy, build_guards
-from .router import FileStatsStore, RedisStatsStore, Router, StatsStore
+from .router import Router, StatsStore, build_stats_store
 
 KNOWN = ("openai", "stability", "firefly", OFFLINE)
 
@@ -135,24 +134,19 @@ def build_text_provider(settings: Settings) -> TextProvider | None:
     )
 
 
-# One statistics store and one cache per location and process, reused by every campaign: a
-# service runs thousands, and each would otherwise open its own Redis pool or cache database.
-@cache
-def _stats_store_at(redis_url: str | None, path: Path) -> StatsStore:
-    return RedisStatsStore(redis_url) if redis_url else FileStatsStore(path)
-
-
-@cache
-def _cache_at(redis_url: str | None, path: Path) -> GenerationCache:
-    return RedisCache(redis_url) if redis_url else DiskCache(path)
+# One statistics store and one generation cache per location and process, reused by every
+# campaign: a service runs thousands, and each would otherwise open its own Redis pool or cache
+# database.
+_stats_store_at = cache(build_stats_store)
+_cache_at = cache(build_generation_cache)
 
 
 def _stats_store(settings: Settings) -> StatsStore:
-    return _stats_store_at(settings.redis_url, (settings.data_dir / "router-stats.json").resolve())
+    return _stats_store_at(settings.data_dir.resolve(), settings.redis_url)
 
 
 def _cache(settings: Settings) -> GenerationCache:
-    return _cache_at(settings.redis_url, (settings.data_dir / "generation-cache").resolve())
+    return _cache_at(settings.data_dir.resolve(), settings.redis_url)
 
 
 def build_chain(
