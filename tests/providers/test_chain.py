@@ -7,6 +7,7 @@ import asyncio
 import base64
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,20 @@ def test_cache_hit_makes_no_call(tmp_path: Path) -> None:
     assert a.calls == 1 and second.cached and not first.cached
     assert second.cost_usd == 0.0 and second.provider == "a"
     assert np.array_equal(np.asarray(first.image), np.asarray(second.image))
+
+
+def test_a_damaged_cache_entry_is_a_miss_not_a_failure(tmp_path: Path) -> None:
+    a = Fake("a")
+    with DiskCache(tmp_path / "cache") as cache:
+        asyncio.run(chain(a, cache=cache).generate(request()))
+        (key,) = list(cache._cache)
+        good = cache.get(key)
+        assert good is not None
+        cache.put(key, replace(good, data=good.data[:200]))  # a PNG cut short
+        again = asyncio.run(chain(a, cache=cache).generate(request()))
+        repaired = cache.get(key)
+    assert a.calls == 2 and not again.cached and again.provider == "a"
+    assert repaired is not None and repaired.image().size == again.image.size
 
 
 def test_quality_gate_routes_elsewhere() -> None:

@@ -102,10 +102,11 @@ class ProviderChain:
     ) -> GenerationResult | None:
         key = _cache_key(member, request)
         if self.cache is not None and member.name != OFFLINE:
-            hit = self.cache.get(key)
+            # a cache read (disk or Redis) and a 1024² decode: off the event loop
+            hit = await asyncio.to_thread(_cached, self.cache, key, request)
             if hit is not None:
                 self._log(member, 0.0, 0.0, "cached")
-                return _from_cache(hit, request)
+                return hit
         estimate = member.estimate_for(request)
         if not self.budget.reserve(estimate):
             detours.append(
@@ -190,6 +191,20 @@ def _cache_key(member: ChainMember, request: GenerationRequest) -> str:
         member.name, member.model, request.prompt, request.width, request.height, request.seed,
         extra,
     )  # fmt: skip
+
+
+def _cached(
+    cache: GenerationCache, key: str, request: GenerationRequest
+) -> GenerationResult | None:
+    """The stored generation for `key`; None when there is none or it no longer decodes (a
+    damaged entry is a miss: the image is made again and overwrites it)."""
+    hit = cache.get(key)
+    if hit is None:
+        return None
+    try:
+        return _from_cache(hit, request)
+    except ProviderUnavailable:
+        return None
 
 
 def _from_cache(hit: CachedImage, request: GenerationRequest) -> GenerationResult:
