@@ -11,7 +11,12 @@ from typing import Any
 import pytest
 
 from creative_automation.errors import NotFound
-from creative_automation.storage import CallOutcome, CreativeStatus, MetadataStore
+from creative_automation.storage import (
+    CallOutcome,
+    CreativeCheckpoint,
+    CreativeStatus,
+    MetadataStore,
+)
 from creative_automation.storage.engine import build_engine
 
 RECORD = {"product_id": "can", "locale": "es-MX", "aspect_ratio": "9:16", "width": 1080}
@@ -43,6 +48,23 @@ def test_a_checkpoint_counts_the_creative_and_its_cost(store: MetadataStore, cid
     campaign = store.get_campaign(cid)
     assert (campaign.creatives_done, campaign.cost_usd) == (1, pytest.approx(0.04))
     assert store.creatives(cid) == [creative]
+
+
+def test_a_group_is_checkpointed_at_once_skipping_what_was_there(
+    store: MetadataStore, cid: str
+) -> None:
+    checkpoint(store, cid, locale="es-MX", cost=0.04)  # an earlier attempt got this far
+    group = [
+        CreativeCheckpoint("can", "9:16", loc, CreativeStatus.OK, f"can/9x16/{loc}.jpg", cost)
+        for loc, cost in (("es-MX", 9.99), ("en-US", 0.0), ("ja-JP", 0.01))
+    ]
+    assert store.checkpoint_creatives(cid, group) == 2
+    campaign = store.get_campaign(cid)
+    assert (campaign.creatives_done, campaign.cost_usd) == (3, pytest.approx(0.05))
+    assert sorted(c.locale for c in store.creatives(cid)) == ["en-US", "es-MX", "ja-JP"]
+    assert store.checkpoint_creatives(cid, group) == 0 and store.checkpoint_creatives(cid, []) == 0
+    with pytest.raises(NotFound):
+        store.checkpoint_creatives("cmp_missing", group)
 
 
 def test_checkpointing_twice_is_a_no_op_returning_the_first(store: MetadataStore, cid: str) -> None:

@@ -21,7 +21,7 @@ from ..errors import (
 from ..manifest import CreativeRecord, Manifest
 from ..pipeline import CreativeKey, key_of, run_campaign
 from ..providers.chain import CallLog
-from ..storage import CallOutcome, Campaign, CampaignState, CreativeStatus
+from ..storage import CallOutcome, Campaign, CampaignState, CreativeCheckpoint, CreativeStatus
 from ..storage.files import MANIFEST
 from . import webhooks
 from .context import Service
@@ -91,16 +91,21 @@ class StoreCheckpoints:
             if record.path is not None:
                 data = (folder / record.path).read_bytes()
                 self.service.files.put(self.campaign.id, record.path, data)
-            self.service.store.checkpoint_creative(
-                self.campaign.id,
-                product_id=record.product_id,
-                aspect_ratio=record.aspect_ratio,
-                locale=record.locale,
-                status=CreativeStatus(record.status),
-                path=record.path or "",
-                cost_usd=record.cost_usd,
-                record=record.model_dump(mode="json"),
-            )
+        self.service.store.checkpoint_creatives(
+            self.campaign.id,
+            [
+                CreativeCheckpoint(
+                    record.product_id,
+                    record.aspect_ratio,
+                    record.locale,
+                    CreativeStatus(record.status),
+                    record.path or "",
+                    record.cost_usd,
+                    record.model_dump(mode="json"),
+                )
+                for record in records
+            ],
+        )
 
     def should_stop(self) -> bool:
         return self.heartbeat.cancelled or self.heartbeat.lost

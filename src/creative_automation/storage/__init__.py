@@ -1,5 +1,6 @@
 """The metadata store: campaign state, checkpoints, provider calls, API keys, webhooks, audit."""
 
+from .checkpoints import CreativeCheckpoint
 from .migrate import SchemaStatus
 from .records import (
     ApiKey,
@@ -28,6 +29,7 @@ __all__ = [
     "CampaignPage",
     "CampaignState",
     "Creative",
+    "CreativeCheckpoint",
     "CreativeStatus",
     "DeliveryStatus",
     "Event",

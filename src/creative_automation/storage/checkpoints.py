@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Insert, select, update
@@ -23,7 +24,64 @@ def creative(row: CreativeRow) -> Creative:
     return from_row(Creative, row, status=CreativeStatus(row.status))
 
 
+@dataclass(frozen=True)
+class CreativeCheckpoint:
+    """One finished creative, as a worker hands it over."""
+
+    product_id: str
+    aspect_ratio: str
+    locale: str
+    status: CreativeStatus
+    path: str
+    cost_usd: float = 0.0
+    record: dict[str, Any] = field(default_factory=dict)
+
+
 class CheckpointsMixin(StoreBase):
+    def checkpoint_creatives(self, campaign_id: str, items: list[CreativeCheckpoint]) -> int:
+        """Record finished creatives (a product × format: one per locale) and add them to the
+        campaign's counters, in one transaction; returns how many were new.
+
+        A creative already checkpointed (a retry, a requeued campaign, two workers racing) is
+        skipped and not counted again. INSERT ... ON CONFLICT DO NOTHING makes the database
+        decide, so this holds across processes and machines, not only within one.
+        """
+        if not items:
+            return 0
+        now = self.now()
+        new, cost = 0, 0.0
+        with self._write() as session:
+            _get(session, campaign_id)  # NotFound rather than a foreign-key error
+            for item in items:
+                values = {
+                    "id": new_id("crv"),
+                    "campaign_id": campaign_id,
+                    "product_id": item.product_id,
+                    "aspect_ratio": item.aspect_ratio,
+                    "locale": item.locale,
+                    "status": CreativeStatus(item.status).value,
+                    "path": item.path,
+                    "cost_usd": item.cost_usd,
+                    "record": item.record,
+                    "created_at": now,
+                }
+                inserted = session.execute(
+                    self._insert_ignoring_duplicates(session, values).returning(CreativeRow.id)
+                ).first()
+                if inserted is not None:
+                    new, cost = new + 1, cost + item.cost_usd
+            if new:
+                session.execute(
+                    update(CampaignRow)
+                    .where(CampaignRow.id == campaign_id)
+                    .values(
+                        creatives_done=CampaignRow.creatives_done + new,
+                        cost_usd=CampaignRow.cost_usd + cost,
+                        updated_at=now,
+                    )
+                )
+        return new
+
     def checkpoint_creative(
         self,
         campaign_id: str,
@@ -36,40 +94,13 @@ class CheckpointsMixin(StoreBase):
         cost_usd: float = 0.0,
         record: dict[str, Any] | None = None,
     ) -> tuple[Creative, bool]:
-        """Record a finished creative and add it to the campaign's counters, atomically.
-
-        A creative already checkpointed (a retry, a requeued campaign, two workers racing) is a
-        no-op: the stored row comes back with `created` False and the counters stay as they
-        were. INSERT ... ON CONFLICT DO NOTHING makes the database decide, so this holds across
-        processes and machines, not only within one.
-        """
-        values = {
-            "id": new_id("crv"),
-            "campaign_id": campaign_id,
-            "product_id": product_id,
-            "aspect_ratio": aspect_ratio,
-            "locale": locale,
-            "status": CreativeStatus(status).value,
-            "path": path,
-            "cost_usd": cost_usd,
-            "record": record or {},
-            "created_at": self.now(),
-        }
-        with self._write() as session:
-            _get(session, campaign_id)  # NotFound rather than a foreign-key error
-            inserted = session.execute(
-                self._insert_ignoring_duplicates(session, values).returning(CreativeRow.id)
-            ).first()
-            if inserted is not None:
-                session.execute(
-                    update(CampaignRow)
-                    .where(CampaignRow.id == campaign_id)
-                    .values(
-                        creatives_done=CampaignRow.creatives_done + 1,
-                        cost_usd=CampaignRow.cost_usd + cost_usd,
-                        updated_at=values["created_at"],
-                    )
-                )
+        """One creative through `checkpoint_creatives`; the stored row comes back, with
+        `created` False when it had been checkpointed before (counters unchanged)."""
+        item = CreativeCheckpoint(
+            product_id, aspect_ratio, locale, status, path, cost_usd, record or {}
+        )
+        created = self.checkpoint_creatives(campaign_id, [item]) == 1
+        with self._read() as session:
             row = session.scalars(
                 select(CreativeRow).where(
                     CreativeRow.campaign_id == campaign_id,
@@ -78,7 +109,7 @@ class CheckpointsMixin(StoreBase):
                     CreativeRow.locale == locale,
                 )
             ).one()
-            return creative(row), inserted is not None
+            return creative(row), created
 
     def _insert_ignoring_duplicates(self, session: Session, values: dict[str, Any]) -> Insert:
         # each dialect has its own insert() for ON CONFLICT; both name the same unique columns
