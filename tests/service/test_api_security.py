@@ -4,6 +4,7 @@ types judged by content, confined file names."""
 from __future__ import annotations
 
 import json
+import struct
 import time
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from fastapi.testclient import TestClient
 from backends import require_redis
 from creative_automation.service.api import create_app
 from creative_automation.service.context import Service
-from factories import logo, photo
+from factories import logo, photo, png_chunk
 
 ROUTES = [
     ("GET", "/v1/campaigns"),
@@ -189,6 +190,16 @@ def test_image_kind_is_judged_by_content_not_name(
     assert ok.status_code == 202, ok.text
     gif = post_files(client, writer, ("logo.png", image_bytes(logo(), "GIF"), "image/png"))
     assert_problem(gif, 415, "unsupported-media")
+
+
+def test_an_image_announcing_too_many_pixels_is_refused_from_its_header(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    header = struct.pack(">IIBBBBB", 50_000, 50_000, 8, 2, 0, 0, 0)
+    bomb = b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IEND", b"")
+    response = post_files(client, writer, ("logo.png", bomb, "image/png"))
+    detail = assert_problem(response, 422)["detail"]
+    assert "logo.png" in detail and "exceeds the limit" in detail
 
 
 def test_brand_fonts_must_be_fonts(client: TestClient, writer: dict[str, str]) -> None:

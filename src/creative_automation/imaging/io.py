@@ -77,6 +77,22 @@ def _webp_size(head: bytes) -> tuple[int, int] | None:
     return None
 
 
+def sniff_format(data: bytes) -> str | None:
+    """ "PNG", "JPEG" or "WEBP" from the file's first bytes; None for anything else."""
+    return _sniff(data[:32])
+
+
+def probe_bytes(data: bytes, *, name: str, max_pixels: int = 40_000_000) -> tuple[int, int]:
+    """The image's size from its header alone, with load_image's checks (format by content,
+    the pixel cap); AssetError as load_image would raise it. Nothing is decoded."""
+    try:
+        return _open_header(io.BytesIO(data), name, max_pixels).size
+    except AssetError:
+        raise
+    except _DECODE_ERRORS as exc:
+        raise AssetError(f"{name}: unreadable image header ({type(exc).__name__})") from exc
+
+
 def _sniff(head: bytes) -> str | None:
     if head.startswith(_PNG_MAGIC):
         return "PNG"
@@ -344,7 +360,9 @@ __all__ = [
     "encode_image",
     "has_transparency",
     "load_image",
+    "probe_bytes",
     "resolve_asset",
+    "sniff_format",
     "split_alpha",
     "to_rgb_array",
 ]

@@ -75,6 +75,12 @@ def submit(
         # without its assets the run would silently generate instead: fail it, say why
         service.store.transition(campaign.id, CampaignState.FAILED, error=str(exc))
         raise
+    return _enqueue(service, campaign)
+
+
+def _enqueue(service: Service, campaign: Campaign) -> Submitted:
+    """Put a campaign that is queued in the store on the job queue too; when the queue cannot
+    be reached it stays queued in the store (the workers' periodic requeue picks it up)."""
     try:
         service.queue.enqueue_campaign(campaign.id)
     except QueueUnavailable as exc:
@@ -86,13 +92,7 @@ def submit(
 def retry(service: Service, campaign_id: str) -> Submitted:
     """Queue a failed, partially succeeded or cancelled campaign again (InvalidTransition
     otherwise); its finished creatives are kept, its failed ones are made again."""
-    campaign = service.store.retry_campaign(campaign_id, {"by": "api"})
-    try:
-        service.queue.enqueue_campaign(campaign.id)
-    except QueueUnavailable as exc:
-        log.warning("retried campaign %s is queued in the store only: %s", campaign.id, exc)
-        return Submitted(campaign, True, str(exc))
-    return Submitted(campaign, True)
+    return _enqueue(service, service.store.retry_campaign(campaign_id, {"by": "api"}))
 
 
 def cancel(service: Service, campaign_id: str) -> Campaign:

@@ -3,19 +3,17 @@ by their bytes, names confined, the brief's limits. Nothing is stored here."""
 
 from __future__ import annotations
 
-import io
 import math
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Request
-from PIL import Image
 from starlette.datastructures import UploadFile
 
 from ...brief import Brief, BriefSyntax, decode_brief, parse_brief
 from ...errors import AssetError, BriefError, PayloadTooLarge, Problem, UnsupportedMedia
+from ...imaging.io import probe_bytes, sniff_format
 from ...settings import Settings
 
 JSON_TYPES = {"application/json"}
@@ -259,23 +257,12 @@ def confined_name(name: str | None) -> str:
 
 
 def check_image(name: str, data: bytes, max_pixels: int) -> str:
-    """The image's kind (png/jpeg/webp), read from its bytes, never its name."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            # the header only, never the pixels; and only the decoders the pipeline takes
-            with Image.open(io.BytesIO(data), formats=list(IMAGE_KINDS)) as image:
-                kind, (width, height) = image.format, image.size
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise AssetError(f"{name!r} has too many pixels") from None
-    except Exception:
-        kind, width, height = None, 0, 0
-    if kind not in IMAGE_KINDS:
+    """The image's kind (png/jpeg/webp), read from its bytes, never its name; its header is
+    checked as the worker's asset loader will check it (nothing is decoded here)."""
+    kind = sniff_format(data)
+    if kind is None:
         raise UnsupportedMedia(f"{name!r} is not a PNG, JPEG or WebP image (judged by its content)")
-    if width * height > max_pixels:
-        raise AssetError(
-            f"{name!r} is {width}×{height}, over {max_pixels} pixels (CAP_MAX_ASSET_PIXELS)"
-        )
+    probe_bytes(data, name=repr(name), max_pixels=max_pixels)  # AssetError: too many pixels
     return IMAGE_KINDS[kind]
 
 
