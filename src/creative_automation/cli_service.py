@@ -7,16 +7,11 @@ from typing import Annotated
 
 import typer
 
+from .cli_console import fail
 from .errors import CreativeAutomationError
 from .settings import load_settings
 
 HOST = typer.Option("--host", help="Interface to listen on (0.0.0.0 in a container).")
-
-
-def _fail(exc: CreativeAutomationError) -> None:
-    from .cli import _fail as fail  # one way of printing errors for the whole CLI
-
-    fail(exc)
 
 
 def serve(
@@ -45,8 +40,7 @@ def serve(
         service.store.ensure_schema()  # a fresh data dir just works; an old schema is refused
         worker = EmbeddedWorker(settings, embedded_workers) if embedded_workers else None
     except CreativeAutomationError as exc:
-        _fail(exc)
-        return
+        fail(exc)
     if worker is not None:
         worker.start()
     try:
@@ -70,7 +64,7 @@ def worker(
     try:
         run_worker(load_settings(), concurrency)
     except CreativeAutomationError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 __all__ = ["serve", "worker"]
