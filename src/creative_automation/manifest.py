@@ -62,6 +62,11 @@ class CreativeRecord(BaseModel):
     cta_px: int | None = None
     render_ms: float = 0.0
 
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """(product id, aspect ratio, locale), as CreativeSpec.key and the checkpoints name it."""
+        return (self.product_id, self.aspect_ratio, self.locale)
+
 
 class Totals(BaseModel):
     creatives: int

@@ -62,10 +62,6 @@ class CampaignResult:
     folder: Path
 
 
-def key_of(record: CreativeRecord) -> CreativeKey:
-    return (record.product_id, record.aspect_ratio, record.locale)
-
-
 def run_campaign(
     brief: Brief,
     *,
@@ -111,7 +107,7 @@ def run_campaign(
         plan = make_plan(brief, translated)
         groups: dict[GroupKey, list[CreativeSpec]] = {}
         for spec in plan:
-            if (spec.product.id, spec.format.ratio, spec.locale) not in done:
+            if spec.key not in done:
                 groups.setdefault((spec.product.id, spec.format.name), []).append(spec)
         spent_before = sum(r.cost_usd for r in done.values())
         limit = brief.budget_usd if brief.budget_usd is not None else settings.campaign_budget_usd
@@ -124,11 +120,13 @@ def run_campaign(
         logo = (
             load_logo(brief.brand, assets_dir, settings.max_asset_pixels) if brief.brand else None
         )
-        pending = {pid for pid, _ in groups}
-        todo: list[Product] = [p for p in brief.products if p.id in pending]
+        by_product: dict[str, list[list[CreativeSpec]]] = {}
+        for (pid, _), specs in groups.items():
+            by_product.setdefault(pid, []).append(specs)
+        todo: list[Product] = [p for p in brief.products if p.id in by_product]
         with campaign_folder(out_dir, brief.campaign_id) as (staging, final):
-            run = _Run(brief, settings, groups, logo, fonts, staging, pool, checkpoints, say)
-            run.total, run.records = len(plan), list(done.values())
+            run = _Run(brief, settings, by_product, logo, fonts, staging, pool, checkpoints, say)
+            run.records, run.total = list(done.values()), len(plan)  # resumed ones count as made
             say("sources", 0, len(todo))
             say("render", len(run.records), len(plan))
             stream = SourceStream(
@@ -157,8 +155,8 @@ def run_campaign(
             records = run.records
             for r in records:
                 r.alt_text, r.alt_text_by = alts.get((r.product_id, r.locale)), alts_by
-            order = {(s.product.id, s.format.ratio, s.locale): i for i, s in enumerate(plan)}
-            records.sort(key=lambda r: order.get(key_of(r), len(order)))
+            order = {spec.key: i for i, spec in enumerate(plan)}
+            records.sort(key=lambda r: order.get(r.key, len(order)))
             manifest = _manifest(brief, settings, records, budget, limit, started)
             write_manifest(manifest, staging)
             write_report(manifest, brief, staging)
@@ -178,7 +176,7 @@ class _Run:
         self,
         brief: Brief,
         settings: Settings,
-        groups: dict[GroupKey, list[CreativeSpec]],
+        groups: dict[str, list[list[CreativeSpec]]],
         logo: LogoPair | None,
         fonts: tuple[Path, ...],
         staging: Path,
@@ -198,9 +196,8 @@ class _Run:
 
     def submit(self, product: Product, sources: dict[str, Source]) -> None:
         policy = self.settings.generation_policy
-        for (pid, _), specs in self.groups.items():
-            if pid != product.id:
-                continue
+        pid = product.id
+        for specs in self.groups.get(pid, []):
             skey = shape_key(policy, specs[0].format)
             source = sources[skey]
             self.costs.setdefault((pid, skey), source.cost_usd)
@@ -270,4 +267,4 @@ def _executor(workers: int, tasks: int) -> Executor:
     return ProcessPoolExecutor(max_workers=min(workers, tasks), mp_context=ctx)
 
 
-__all__ = ["CampaignResult", "Checkpoints", "check_fonts", "key_of", "render_group", "run_campaign"]
+__all__ = ["CampaignResult", "Checkpoints", "check_fonts", "render_group", "run_campaign"]

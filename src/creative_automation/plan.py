@@ -20,6 +20,11 @@ class CreativeSpec:
     call_to_action: str | None
     machine_translated: bool = False  # its copy came from the text provider, not the brief
 
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """(product id, aspect ratio, locale): how the manifest and checkpoints name it."""
+        return (self.product.id, self.format.ratio, self.locale)
+
     def relpath(self, ext: str) -> str:
         """Path relative to the campaign folder; unique per product × format × locale."""
         return f"{self.product.id}/{self.format.folder}/{self.locale}.{ext}"

@@ -19,7 +19,7 @@ from ..errors import (
     NotFound,
 )
 from ..manifest import CreativeRecord, Manifest
-from ..pipeline import CreativeKey, key_of, run_campaign
+from ..pipeline import CreativeKey, run_campaign
 from ..providers.chain import CallLog
 from ..storage import CallOutcome, Campaign, CampaignState, CreativeCheckpoint, CreativeStatus
 from ..storage.files import MANIFEST
@@ -80,11 +80,11 @@ class StoreCheckpoints:
         self.service, self.campaign, self.heartbeat = service, campaign, heartbeat
 
     def finished(self) -> Mapping[CreativeKey, CreativeRecord]:
-        done = {}
-        for row in self.service.store.creatives(self.campaign.id):
-            record = CreativeRecord.model_validate(row.record)
-            done[key_of(record)] = record
-        return done
+        records = (
+            CreativeRecord.model_validate(c.record)
+            for c in self.service.store.creatives(self.campaign.id)
+        )
+        return {record.key: record for record in records}
 
     def group_done(self, records: list[CreativeRecord], folder: Path) -> None:
         for record in records:
