@@ -9,6 +9,7 @@ from pathlib import Path, PurePosixPath
 
 import fsspec
 from fsspec import AbstractFileSystem
+from fsspec.implementations.local import LocalFileSystem
 
 from ..errors import ConfigError, NotFound, OutputError
 
@@ -40,7 +41,7 @@ class OutputStore:
         except ValueError as exc:  # an unknown protocol
             raise ConfigError(f"CAP_STORAGE_URL {url!r} is not usable: {exc}") from None
         self._root = root.rstrip("/") or "/"
-        self._local = self._fs.protocol in ("file", "local") or "file" in self._fs.protocol
+        self._local = isinstance(self._fs, LocalFileSystem)
 
     def uri(self, campaign_id: str) -> str:
         """Where the campaign's folder is, as a URL another machine can open."""
