@@ -17,7 +17,7 @@ from creative_automation.errors import (
     ProviderFailed,
     ProviderUnavailable,
 )
-from creative_automation.providers.http import retry_after, tls_context
+from creative_automation.providers.http import retry_after, scrub, tls_context
 
 _CONTENT_POLICY_CODES = {"content_policy_violation", "moderation_blocked"}
 _KEY_LIKE = re.compile(r"sk-[A-Za-z0-9_\-*.]{4,}")  # server messages quote (masked) keys
@@ -25,9 +25,8 @@ T = TypeVar("T")
 
 
 def _scrub(text: str, key: SecretStr) -> str:
-    secret = key.get_secret_value()
-    text = text.replace(secret, "[redacted]") if secret else text
-    return _KEY_LIKE.sub("sk-[redacted]", text)[:300]
+    # the shared scrubber, after masking what OpenAI's messages quote of other (masked) keys
+    return scrub(_KEY_LIKE.sub("sk-[redacted]", text), (key,))
 
 
 def translate_error(exc: openai.OpenAIError, key: SecretStr) -> ProviderError:
