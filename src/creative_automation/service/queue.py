@@ -8,7 +8,7 @@ from typing import Any
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
 from huey.api import TaskWrapper
 
-from ..errors import ConfigError, QueueUnavailable
+from ..errors import ConfigError, CreativeAutomationError, QueueUnavailable
 from ..settings import Settings
 
 RUN_CAMPAIGN = "cap.run_campaign"
@@ -41,8 +41,8 @@ class JobQueue:
         storage cannot be reached."""
         try:
             result = self._run(campaign_id)
-        except QueueUnavailable:
-            raise
+        except CreativeAutomationError:  # immediate mode runs the task right here: its errors
+            raise  # are the campaign's, not the queue's
         except Exception as exc:  # the storage driver's own errors (redis, sqlite3)
             raise QueueUnavailable(f"cannot enqueue on the {self.backend} queue: {exc}") from None
         task_id: str = result.id if result is not None else ""
