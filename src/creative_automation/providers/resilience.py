@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -184,6 +184,14 @@ def _shared_for(redis_url: str | None) -> _Shared:
         return _registry[redis_url]
 
 
+def breaker_states(names: Sequence[str], *, redis_url: str | None = None) -> dict[str, str]:
+    """Each provider's breaker state as this process's guards see it (for `redis_url`: as every
+    worker sees it), read without registering a breaker; "closed" for one never tripped."""
+    contexts = _shared_for(redis_url).breakers.uow.contexts
+    found = {name: contexts.get(name) for name in names}
+    return {name: "closed" if c is None else str(c.state) for name, c in found.items()}
+
+
 def forget_shared_state() -> None:
     """Drop the process's breakers, rate windows and slots (tests start from a clean state)."""
     with _registry_lock:
@@ -217,6 +225,7 @@ __all__ = [
     "Guard",
     "ProviderFailed",
     "ResiliencePolicy",
+    "breaker_states",
     "build_guards",
     "close_guards",
     "forget_shared_state",

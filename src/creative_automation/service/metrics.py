@@ -3,7 +3,6 @@ workers run in other processes and machines), plus the API process's own request
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
@@ -16,6 +15,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
+from ..providers.resilience import breaker_states
 from ..storage.stats import Histogram as StoredHistogram
 from ..storage.stats import ProviderCallStats
 from .context import Service
@@ -105,7 +105,7 @@ class StoreCollector(Collector):
         if not redis_url:
             return
         try:
-            states = asyncio.run(_breaker_states(redis_url, self._providers()))
+            states = breaker_states(self._providers(), redis_url=redis_url)
         except Exception as exc:  # Redis down, a provider misconfigured: the rest still report
             log.warning("metrics: breaker states unavailable: %s", exc)
             return
@@ -125,20 +125,6 @@ def _remote_providers(service: Service) -> list[str]:
     from ..providers.setup import provider_names
 
     return [n for n in provider_names(service.settings) if n != OFFLINE]
-
-
-async def _breaker_states(redis_url: str, names: Sequence[str]) -> dict[str, str]:
-    from purgatory import AsyncRedisUnitOfWork
-
-    uow = AsyncRedisUnitOfWork(redis_url)
-    try:
-        out = {}
-        for name in names:
-            context = await uow.contexts.get(name)  # read only: never registers a breaker
-            out[name] = "closed" if context is None else str(context.state)
-        return out
-    finally:
-        await uow.contexts.redis.aclose()  # type: ignore[attr-defined]
 
 
 def _provider_metrics(calls: Iterable[ProviderCallStats]) -> Iterator[Metric]:
