@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ...compliance.findings import Finding
 from ...storage import Campaign, CampaignState, Creative, CreativeStatus, Event
 
 UrlFor = Callable[..., str]  # route name + path params → absolute URL
@@ -116,16 +117,6 @@ class CampaignPage(BaseModel):
     next_url: str | None
 
 
-class FindingPublic(BaseModel):
-    """One compliance check of a creative, as in the manifest."""
-
-    check: str
-    status: str
-    value: float | str | None = None
-    threshold: float | str | None = None
-    detail: str = ""
-
-
 class CreativePublic(BaseModel):
     """A finished creative with its compliance findings and where to download it."""
 
@@ -141,7 +132,7 @@ class CreativePublic(BaseModel):
     source: str | None
     provider: str | None
     alt_text: str | None
-    compliance: list[FindingPublic]
+    compliance: list[Finding]  # the manifest's own finding record: one contract, not two
     download_url: str | None
     created_at: datetime
 
@@ -228,7 +219,7 @@ def _event(event: Event) -> EventPublic:
 def creative(item: Creative, url_for: UrlFor) -> CreativePublic:
     record = item.record
     findings = [
-        FindingPublic.model_validate(f) for f in record.get("compliance", []) if isinstance(f, dict)
+        Finding.model_validate(f) for f in record.get("compliance", []) if isinstance(f, dict)
     ]
     return CreativePublic(
         product_id=item.product_id,
