@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -15,7 +16,7 @@ from creative_automation.compliance.legibility import contrast_ratio, relative_l
 from creative_automation.errors import AssetError, FontCoverageError
 from creative_automation.formats import resolve_format
 from creative_automation.imaging.geometry import Box
-from creative_automation.pipeline import CampaignResult, run_campaign
+from creative_automation.pipeline import CampaignResult, _executor, run_campaign
 from creative_automation.providers import build_image_provider
 from creative_automation.settings import Settings
 from factories import brief_data, logo, photo
@@ -394,3 +395,13 @@ def test_generation_policy(
     assert sorted(provider.sizes) == sorted(expected)
     assert all(r.status == "ok" for r in result.manifest.creatives)
     assert len({r.seed for r in result.manifest.creatives}) == 1
+
+
+def test_render_workers_run_their_image_kernels_on_one_thread_each() -> None:
+    """One worker process per core renders one group at a time: OpenCV's own pool on top
+    would only put two threads on each core."""
+    pool = _executor(2, 2)
+    try:
+        assert pool.submit(cv2.getNumThreads).result(timeout=120) == 1
+    finally:
+        pool.shutdown()

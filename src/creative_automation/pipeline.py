@@ -17,6 +17,7 @@ from .brief import Brief, Product
 from .creatives import check_fonts, render_group, warm_up
 from .errors import AssetError, CampaignStopped
 from .imaging.logo import LogoPair
+from .imaging.threads import one_thread_per_kernel
 from .localize import alt_texts, fill_missing_copy
 from .manifest import CreativeRecord, Manifest, ProviderCall, Totals, write_manifest
 from .outputs import campaign_folder
@@ -258,13 +259,16 @@ def _executor(workers: int, tasks: int) -> Executor:
 
     The forkserver context starts workers from a clean process that has already imported the
     pipeline (no fork of a threaded parent, no re-import per worker). One worker or one task
-    runs in this process.
+    runs in this process. Each worker renders one group at a time on one core: its image
+    kernels run single-threaded.
     """
     if workers <= 1 or tasks <= 1:
         return ThreadPoolExecutor(max_workers=1)
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["creative_automation.pipeline"])
-    return ProcessPoolExecutor(max_workers=min(workers, tasks), mp_context=ctx)
+    return ProcessPoolExecutor(
+        max_workers=min(workers, tasks), mp_context=ctx, initializer=one_thread_per_kernel
+    )
 
 
 __all__ = ["CampaignResult", "Checkpoints", "check_fonts", "render_group", "run_campaign"]

@@ -7,8 +7,10 @@ import os
 import time
 from pathlib import Path
 
+import cv2
 import pytest
 from pytest_httpserver import HTTPServer
+from threadpoolctl import threadpool_info, threadpool_limits
 from test_runner import service_brief, submit
 
 from backends import require_redis
@@ -50,6 +52,21 @@ def test_campaigns_on_the_sqlite_queue_are_run_by_the_consumer(tmp_path: Path) -
 
     build_metadata_store(settings).upgrade()
     run_three(settings)
+
+
+def test_a_worker_runs_its_image_kernels_on_one_thread_each(tmp_path: Path) -> None:
+    """Its campaigns are its parallelism: OpenCV's and BLAS's own pools would only contend."""
+    cv2.setNumThreads(2)
+    threadpool_limits(limits=2)
+    assert cv2.getNumThreads() == 2
+    settings = Settings(data_dir=tmp_path / "data", queue="sqlite", alt_text="brief")
+    worker = EmbeddedWorker(settings)
+    try:
+        assert cv2.getNumThreads() == 1
+        pools = threadpool_info()
+        assert pools and {pool["num_threads"] for pool in pools} == {1}, pools
+    finally:
+        worker.service.close()
 
 
 def test_campaigns_on_the_redis_queue_are_run_by_the_consumer(tmp_path: Path) -> None:

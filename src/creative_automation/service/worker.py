@@ -15,6 +15,7 @@ from typing import Any
 from huey.consumer import Consumer
 
 from ..errors import CreativeAutomationError, InvalidTransition, LeaseLost
+from ..imaging.threads import one_thread_per_kernel
 from ..providers.budget import Budget
 from ..providers.setup import build_chain
 from ..settings import Settings
@@ -101,7 +102,9 @@ class Scanner:
 def prepare(settings: Settings) -> tuple[Service, CampaignRunner]:
     """The service with this process's runner. The provider chain is built once now: a
     provider named without credentials fails at start-up, and the SDKs are imported before
-    the first campaign rather than during it."""
+    the first campaign rather than during it. Campaigns are this process's parallelism: its
+    image kernels run on one thread each."""
+    one_thread_per_kernel()
     build_chain(settings, Budget())
     service = build_service(settings)
     service.store.ensure_schema()
