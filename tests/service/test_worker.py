@@ -10,8 +10,8 @@ from pathlib import Path
 import cv2
 import pytest
 from pytest_httpserver import HTTPServer
-from threadpoolctl import threadpool_info, threadpool_limits
 from test_runner import service_brief, submit
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from backends import require_redis
 from creative_automation.service.worker import EmbeddedWorker
