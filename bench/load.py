@@ -43,6 +43,7 @@ from providers import FakeImageAPI, brief
 
 ROOT = Path(__file__).parent
 CAP = str(Path(sys.executable).with_name("cap"))
+SERVERS = {"postgres", "redis-server"}  # process names of the databases, when they run here
 
 
 def free_port() -> int:
@@ -91,6 +92,20 @@ def cpu_s(pid: int) -> float:
     """User + system CPU seconds the process has used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def servers_cpu_s() -> float:
+    """CPU seconds used so far by the PostgreSQL and Redis servers on this machine (their
+    live processes, plus what exited backends left in their parent's children's times)."""
+    total = 0.0
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and (proc / "comm").read_text().strip() in SERVERS:
+                fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+                total += sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+        except OSError:  # exited meanwhile, or not ours to read
+            continue
+    return total
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -304,6 +319,7 @@ def main() -> None:  # run as a script: worker processes re-import nothing from 
             pids = {"api": [cluster.api.pid], "workers": [w.pid for w in cluster.workers],
                     "bench (client, fake provider)": [os.getpid()]}  # fmt: skip
             before = {k: sum(cpu_s(p) for p in v) for k, v in pids.items()}
+            servers_before = servers_cpu_s()
             done = asyncio.run(
                 sustained(cluster.url, key, args.clients, args.seconds, seed0 + 10**6, settings)
             )
@@ -312,6 +328,9 @@ def main() -> None:  # run as a script: worker processes re-import nothing from 
                 k: round((sum(cpu_s(p) for p in v) - before[k]) / max(1, len(done)), 3)
                 for k, v in pids.items()
             }
+            cpu["postgresql + redis servers (local)"] = round(
+                (servers_cpu_s() - servers_before) / max(1, len(done)), 3
+            )
             sus_lat, sus_states, _ = latencies(settings, done)
         except BaseException:
             print((Path(tmp) / "cluster.log").read_text()[-4000:], file=sys.stderr)
@@ -349,6 +368,10 @@ def main() -> None:  # run as a script: worker processes re-import nothing from 
     print(f"{'sustained: campaigns per hour (≥ 10,000)':<44} {s['campaigns_per_hour']:>20,}")
     for name, value in s["cpu_s_per_campaign"].items():
         print(f"{'sustained: CPU s per campaign, ' + name:<44} {value:>20.3f}")
+    total = sum(s["cpu_s_per_campaign"].values())
+    print(f"{'sustained: CPU s per campaign, all':<44} {total:>20.3f}")
+    print(f"{'  → at most, on ' + str(os.cpu_count()) + ' cores, campaigns per hour':<44} "
+          f"{(os.cpu_count() or 1) * 3600 / total:>20,.0f}")  # fmt: skip
     print(f"{'peak RSS per worker, MiB (< 1024)':<44} {rows['peak_rss_mib_per_worker']!s:>20}")
     ok = (
         b["p95_ratio"] <= 1.25 and per_hour >= 10_000 and max(rss) < 1024

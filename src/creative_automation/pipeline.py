@@ -7,7 +7,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,6 +73,7 @@ def run_campaign(
     progress: Progress | None = None,
     text_provider: TextProvider | None = None,
     checkpoints: Checkpoints | None = None,
+    render_pool: Executor | None = None,
 ) -> CampaignResult:
     """Render every creative of the brief into out_dir/<campaign_id>/, replaced atomically.
 
@@ -80,6 +81,9 @@ def run_campaign(
     generated. With `checkpoints`, finished creatives are skipped (a product whose creatives
     are all finished is not generated at all), each finished group is handed over as it
     completes, and the run stops with CampaignStopped when told to.
+
+    Groups render on `render_pool` when one is given (a service worker's, shared by all its
+    campaigns, left running here), else on a pool of `settings.workers` started for this run.
     """
     started = time.perf_counter()
     say = progress or (lambda stage, done, total: None)
@@ -89,12 +93,16 @@ def run_campaign(
     # Workers start (and load their fonts) on the other cores while this process builds the
     # provider chain and the providers work: a campaign takes one provider call plus the
     # rendering, not plus a pool's start-up too.
-    pool = _executor(settings.workers, len(brief.products) * len(brief.formats))
+    own = render_pool is None
+    pool = render_pool or _executor(settings.workers, len(brief.products) * len(brief.formats))
     warm: list[Future[None]] = []
     # submitting starts the worker processes, which waits for the forkserver's imports: do it
-    # off this thread, which meanwhile builds the chain and calls the providers
+    # off this thread, which meanwhile builds the chain and calls the providers (a shared pool
+    # is running already, and has loaded its fonts with its first campaign)
     starter = threading.Thread(
-        target=lambda: warm.extend(pool.submit(warm_up, brief) for _ in range(settings.workers)),
+        target=lambda: warm.extend(
+            pool.submit(warm_up, brief) for _ in range(settings.workers if own else 0)
+        ),
         daemon=True,
     )
     starter.start()
@@ -153,6 +161,7 @@ def run_campaign(
                         raise item
             finally:
                 stream.stop()
+                run.abandon()  # on a failure or a stop: nothing of it left running
             records = run.records
             for r in records:
                 r.alt_text, r.alt_text_by = alts.get((r.product_id, r.locale)), alts_by
@@ -164,7 +173,8 @@ def run_campaign(
     finally:
         # on a failure, groups not yet started are dropped rather than awaited
         starter.join()
-        pool.shutdown(wait=True, cancel_futures=True)
+        if own:
+            pool.shutdown(wait=True, cancel_futures=True)
     return CampaignResult(manifest, final)
 
 
@@ -208,6 +218,13 @@ class _Run:
             )  # fmt: skip
             self.pending[fut] = (pid, skey)
             fut.add_done_callback(lambda f: self.events.put(("group", f)))
+
+    def abandon(self) -> None:
+        """Drop the groups not started yet and wait for those rendering (they write into the
+        staging folder, which is about to go): the pool may be shared with other campaigns."""
+        running = [f for f in self.pending if not f.cancel()]
+        wait(running)
+        self.pending.clear()
 
     def finish(self, fut: Future[list[CreativeRecord]]) -> None:
         """A group is rendered: book its source's cost once (on the first creative made from

@@ -159,6 +159,14 @@ class Settings(BaseSettings):
         description="A worker heartbeats every quarter of this; one silent for this long is "
         "presumed dead and its campaign is requeued (resumed from its checkpoints).",
     )
+    render_threads: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Threads of a service worker process that render creatives, shared by "
+        "all its campaigns (which wait on their providers meanwhile). One per process keeps "
+        "a core busy without campaigns contending for it: scale with worker processes.",
+    )
 
     @property
     def outputs_url(self) -> str:

@@ -14,6 +14,7 @@ import pytest
 from image_api import FakeImageAPI
 from PIL import Image
 
+from creative_automation import pipeline
 from creative_automation.errors import LeaseLost
 from creative_automation.service.context import Service, build_service
 from creative_automation.service.runner import CampaignRunner, StoreCheckpoints
@@ -161,6 +162,52 @@ def test_a_cancel_stops_the_run_at_the_next_checkpoint(
     campaign = service.store.get_campaign(cid)
     assert campaign.state is S.CANCELLED and campaign.creatives_done < 6
     assert not service.files.exists(cid), "a cancelled campaign publishes no manifest"
+
+
+def test_a_workers_campaigns_share_its_render_thread_and_a_cancel_spares_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = FakeImageAPI({"Cold Brew": 0.0, "Espresso Tonic": 2.5})
+    monkeypatch.setenv("OPENAI_BASE_URL", api.base_url)
+    rendered_on: list[str] = []
+    real = pipeline.render_group
+
+    def recording(*args: Any) -> Any:
+        rendered_on.append(threading.current_thread().name)
+        return real(*args)
+
+    monkeypatch.setattr(pipeline, "render_group", recording)
+    # heartbeats every second: the cancel is seen while the tonic is still being generated
+    service = make_service(tmp_path, OPENAI_API_KEY="sk-test", image_providers="openai",
+                           lease_s=4)  # fmt: skip
+    runner = CampaignRunner(service, "w1")
+    try:
+        doomed, kept = submit(service), submit(service)
+        threads = [threading.Thread(target=runner, args=(c,)) for c in (doomed, kept)]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 10
+        while service.store.get_campaign(doomed).creatives_done < 1:
+            assert time.monotonic() < deadline, "the first product was never rendered"
+            time.sleep(0.02)
+        service.store.request_cancel(doomed)
+        for t in threads:
+            t.join(20)
+        assert service.store.get_campaign(doomed).state is S.CANCELLED
+        # the cancelled campaign's groups were dropped, not the pool: the others go on
+        later = submit(service)
+        runner(later)
+        for cid in (kept, later):
+            campaign = service.store.get_campaign(cid)
+            assert campaign.state is S.SUCCEEDED, campaign.error
+            assert campaign.creatives_done == 6
+        # 2 products × 3 formats: 6 groups each for the two whole campaigns, the doomed one's
+        # first; every one on the worker's one render thread (CAP_RENDER_THREADS=1)
+        assert len(rendered_on) >= 6 + 6 + 1
+        assert set(rendered_on) == {"render_0"}
+    finally:
+        runner.close()
+        api.close()
 
 
 def test_a_worker_that_lost_its_lease_does_not_overwrite_its_successor(tmp_path: Path) -> None:

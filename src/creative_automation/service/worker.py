@@ -122,8 +122,9 @@ class _QuietConsumer(Consumer):  # type: ignore[misc]  # huey ships no type info
 
 
 def consumer(service: Service, concurrency: int, *, embedded: bool = False) -> Consumer:
-    """A Huey consumer with `concurrency` worker threads (a campaign waits on its providers
-    most of the time; rendering releases the GIL for much of the rest). Idle workers poll the
+    """A Huey consumer with `concurrency` worker threads, one per campaign in hand (each waits
+    on its providers most of the time, and hands its rendering to the runner's render
+    threads). Idle workers poll the
     SQLite queue every 0.25 s at most; on Redis they block on the list instead."""
     options: dict[str, Any] = {
         "workers": concurrency,
@@ -156,6 +157,7 @@ class EmbeddedWorker:
         """Finish the campaigns in hand, then stop."""
         self._scanner.stop()
         self._consumer.stop(graceful=True)
+        self.runner.close()
         self.service.close()
 
 
@@ -183,6 +185,7 @@ def run_worker(settings: Settings, concurrency: int) -> None:
         consumer(service, concurrency).run()
     finally:
         scanner.stop()
+        runner.close()
         service.close()
 
 
