@@ -128,6 +128,8 @@ def test_procedural_studio_shot_is_usable(palette: tuple[str, ...], name: str, s
 
 
 def test_flat_grey_image_is_rejected() -> None:
+    # whatever subject box comes with it: there is no subject to see
+    assert quality_score(flat(128, 1024), subject_box=Box(300, 300, 700, 700)).subject_fill == 0
     q = quality_score(flat(128, 1024))
     assert q.score < 0.35
     assert q.subject_fill == 0.0

@@ -17,6 +17,8 @@ from PIL import Image
 from pytest_httpserver import HTTPServer
 
 from creative_automation.errors import ContentRejected, ProviderFailed, ProviderUnavailable
+from creative_automation.imaging.quality import quality_score
+from creative_automation.imaging.saliency import focal_box
 from creative_automation.providers.base import GenerationRequest, GenerationResult
 from creative_automation.providers.budget import Budget
 from creative_automation.providers.cache import DiskCache
@@ -120,6 +122,16 @@ def test_a_damaged_cache_entry_is_a_miss_not_a_failure(tmp_path: Path) -> None:
         repaired = cache.get(key)
     assert a.calls == 2 and not again.cached and again.provider == "a"
     assert repaired is not None and repaired.image().size == again.image.size
+
+
+def test_the_subject_is_found_once_and_a_cache_hit_brings_it_back(tmp_path: Path) -> None:
+    a = Fake("a")  # tells no subject box: the quality gate's analysis finds it
+    with DiskCache(tmp_path / "cache") as cache:
+        first = asyncio.run(chain(a, cache=cache).generate(request()))
+        second = asyncio.run(chain(a, cache=cache).generate(request()))
+    assert first.subject_box == focal_box(np.asarray(first.image.convert("RGB")))
+    assert first.quality == quality_score(np.asarray(first.image), first.subject_box).score
+    assert second.cached and second.subject_box == first.subject_box
 
 
 def test_quality_gate_routes_elsewhere() -> None:

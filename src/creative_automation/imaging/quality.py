@@ -92,10 +92,11 @@ def _colourfulness(small: np.ndarray) -> tuple[float, str | None]:
 
 def _subject_fill(rgb: np.ndarray, small: np.ndarray, box: Box | None) -> tuple[float, str | None]:
     h, w = rgb.shape[:2]
+    # focal_box falls back to a centred box on a featureless image; that is no subject, and
+    # neither is whatever box came with one
+    if float(np.max(cv2.meanStdDev(small)[1])) < _FLAT_STD:
+        return 0.0, "no distinct subject (featureless image)"
     if box is None:
-        # focal_box falls back to a centred box on a featureless image; that is no subject.
-        if float(np.max(cv2.meanStdDev(small)[1])) < _FLAT_STD:
-            return 0.0, "no distinct subject (featureless image)"
         tiny = _reduce(small, _SUBJECT_SIDE)
         h, w = tiny.shape[:2]
         box = focal_box(tiny)
@@ -111,8 +112,9 @@ def _subject_fill(rgb: np.ndarray, small: np.ndarray, box: Box | None) -> tuple[
 
 
 def quality_score(rgb: np.ndarray, subject_box: Box | None = None) -> QualityScore:
-    """Score an HxWx3 uint8 RGB image. `subject_box` (if the provider knows where its subject
-    is) replaces the saliency estimate of the subject. Pure; ~14 ms on 1024², ~2 ms with a box."""
+    """Score an HxWx3 uint8 RGB image. `subject_box` (the provider's, or one already found
+    with focal_box) replaces the saliency estimate of the subject. Pure; ~14 ms on 1024², ~2 ms
+    with a box."""
     if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.size == 0:
         raise ValueError(f"expected a non-empty HxWx3 uint8 array, got {rgb.dtype} {rgb.shape}")
     small = _reduce(rgb, _ANALYSIS_SIDE)

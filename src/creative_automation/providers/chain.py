@@ -8,11 +8,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-import numpy as np
-
 from ..errors import ContentRejected, ProviderError, ProviderUnavailable
 from ..imaging.geometry import Box
+from ..imaging.io import to_rgb_array
 from ..imaging.quality import quality_score
+from ..imaging.saliency import focal_box
 from .base import GenerationRequest, GenerationResult, ImageProvider
 from .budget import Budget
 from .cache import CachedImage, GenerationCache, cache_key, png_bytes
@@ -134,7 +134,8 @@ class ProviderChain:
             return None
         self.budget.settle(estimate, result.cost_usd, f"{member.name}/{member.model}")
         self._log(member, result.latency_s, result.cost_usd, "ok")
-        score = self._score(result)
+        result = self._analysed(result)
+        score = result.quality
         self._record(
             member.name, ok=True, latency=result.latency_s, quality=score, cost=result.cost_usd
         )
@@ -146,7 +147,7 @@ class ProviderChain:
             # storing can mean PNG-encoding a 1024² image (~60 ms): off the event loop, so the
             # campaign's other sources go on meanwhile
             await asyncio.to_thread(self._store, self.cache, key, result)
-        return replace(result, quality=score)
+        return result
 
     def _log(self, member: ChainMember, latency: float, cost: float, outcome: str) -> None:
         if self.on_call is not None:
@@ -165,10 +166,16 @@ class ProviderChain:
         )
         cache.put(key, entry)
 
-    def _score(self, result: GenerationResult) -> float | None:
+    def _analysed(self, result: GenerationResult) -> GenerationResult:
+        """With the quality gate on: the image's quality score, and its subject (the provider's,
+        else found here once: the campaign frames every format around it, and a cache hit
+        brings it back)."""
         if self.quality_threshold is None:
-            return None
-        return quality_score(np.asarray(result.image.convert("RGB"))).score
+            return result
+        rgb = to_rgb_array(result.image)
+        subject = result.subject_box or focal_box(rgb)
+        score = quality_score(rgb, subject).score
+        return replace(result, quality=score, subject_box=subject)
 
     def _record(
         self,
