@@ -7,17 +7,19 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from image_api import FakeImageAPI
 from PIL import Image
+from sqlalchemy import event
 
 from creative_automation import pipeline
 from creative_automation.errors import LeaseLost
 from creative_automation.service.context import Service, build_service
-from creative_automation.service.runner import CampaignRunner, StoreCheckpoints
+from creative_automation.service.runner import CampaignRunner, Heartbeats, StoreCheckpoints
 from creative_automation.service.worker import requeue_lost
 from creative_automation.settings import Settings
 from creative_automation.storage import CampaignState
@@ -221,6 +223,38 @@ def test_a_worker_that_lost_its_lease_does_not_overwrite_its_successor(tmp_path:
     with pytest.raises(LeaseLost):
         service.store.heartbeat(cid, "w1")
     assert service.store.get_campaign(cid).state is S.SUCCEEDED
+
+
+def test_one_heartbeat_statement_renews_every_campaign_in_hand(tmp_path: Path) -> None:
+    service = make_service(tmp_path)
+    ids = [submit(service) for _ in range(3)]
+    for cid in ids:
+        service.store.claim(cid, "w1")
+        service.store.transition(cid, S.GENERATING, worker_id="w1")
+    beats = Heartbeats(service, "w1")
+    updates: list[str] = []
+
+    def listen(conn: object, cursor: object, statement: str, *rest: object) -> None:
+        if statement.startswith("UPDATE"):
+            updates.append(statement)
+
+    event.listen(service.store.engine, "before_cursor_execute", listen)
+    try:
+        with beats.held(ids[0]) as a, beats.held(ids[1]) as b, beats.held(ids[2]) as c:
+            service.store.request_cancel(ids[1])
+            assert service.store.claim(ids[2], "w2", stale_after=timedelta(0)) is not None
+            updates.clear()
+            beats.renew()
+            assert len(updates) == 1  # three leases, one round trip
+            assert (a.cancelled, a.lost, b.cancelled, b.lost, c.lost) == (
+                False, False, True, False, True
+            )  # fmt: skip
+        updates.clear()
+        beats.renew()  # nothing in hand: nothing sent
+        assert updates == []
+    finally:
+        event.remove(service.store.engine, "before_cursor_execute", listen)
+        beats.close()
 
 
 def test_a_bad_input_fails_the_campaign_with_the_reason(tmp_path: Path) -> None:

@@ -60,6 +60,25 @@ def test_heartbeat_renews_the_lease_and_reports_cancellation(
     assert store.heartbeat(cid, "w1").cancel_requested
 
 
+def test_one_heartbeat_renews_all_of_a_workers_leases(
+    store: MetadataStore, clock: FakeClock
+) -> None:
+    mine, cancelled, taken, ended = (queued(store) for _ in range(4))
+    for cid in (mine, cancelled, taken, ended):
+        store.claim(cid, "w1")
+        store.transition(cid, S.GENERATING)
+    store.request_cancel(cancelled)  # running: it stops at its next checkpoint
+    clock.advance(3 * MINUTE)
+    assert store.claim(taken, "w2", stale_after=2 * MINUTE) is not None  # w1 went quiet
+    store.transition(ended, S.CANCELLED)
+    clock.advance(MINUTE)
+    renewed = store.heartbeat_many([mine, cancelled, taken, ended], "w1")
+    assert renewed == {mine: False, cancelled: True}  # the other two are no longer w1's
+    assert store.get_campaign(mine).heartbeat_at == clock.moment
+    assert store.get_campaign(taken).worker_id == "w2"
+    assert store.heartbeat_many([], "w1") == {}
+
+
 def test_stale_leases_are_found_and_can_be_taken_over(
     store: MetadataStore, clock: FakeClock
 ) -> None:

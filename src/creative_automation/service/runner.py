@@ -6,8 +6,9 @@ import contextlib
 import logging
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -33,52 +34,77 @@ S = CampaignState
 _FORWARD = [S.QUEUED, S.GENERATING, S.RENDERING, S.CHECKING]
 
 
-class Heartbeat:
-    """Renews the worker's lease on its own thread, every quarter of the lease but at least
-    every CANCEL_CHECK_S; notices a cancel request or a lost lease, which the run reads at its
-    next checkpoint (a flag: checkpoints cost no database round trip)."""
+@dataclass
+class Lease:
+    """What a run knows of its lease: read at its checkpoints (a flag: no round trip)."""
+
+    campaign_id: str
+    cancelled: bool = False  # someone asked for the campaign to stop
+    lost: bool = False  # another worker took it over, or it ended
+
+
+class Heartbeats:
+    """Renews the leases of all the campaigns this worker runs, in one statement on one
+    thread, every quarter of the lease but at least every CANCEL_CHECK_S, and notices a cancel
+    request or a lost lease, which each run reads at its next checkpoint. One round trip per
+    tick for the whole worker, however many campaigns it has in hand."""
 
     CANCEL_CHECK_S = 3.0
 
-    def __init__(self, service: Service, campaign_id: str, worker_id: str) -> None:
-        self.service, self.campaign_id, self.worker_id = service, campaign_id, worker_id
-        self.cancelled = False
-        self.lost = False
+    def __init__(self, service: Service, worker_id: str) -> None:
+        self.service, self.worker_id = service, worker_id
+        self._leases: dict[str, Lease] = {}
+        self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
+        self._thread: threading.Thread | None = None
 
-    def __enter__(self) -> Heartbeat:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def check(self) -> None:
-        """Renew now, and see whether the campaign was cancelled or taken over."""
+    @contextlib.contextmanager
+    def held(self, campaign_id: str) -> Iterator[Lease]:
+        """The campaign's lease, renewed while the block runs."""
+        lease = Lease(campaign_id)
+        with self._lock:
+            self._leases[campaign_id] = lease
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._beat, name="heartbeats",
+                                                daemon=True)  # fmt: skip
+                self._thread.start()
         try:
-            campaign = self.service.store.heartbeat(self.campaign_id, self.worker_id)
-        except LeaseLost:
-            self.lost = True
-            return
-        self.cancelled = self.cancelled or campaign.cancel_requested
+            yield lease
+        finally:
+            with self._lock:
+                self._leases.pop(campaign_id, None)
+
+    def renew(self) -> None:
+        """Renew every lease in hand now; flag the cancelled and the lost."""
+        with self._lock:
+            leases = dict(self._leases)
+        renewed = self.service.store.heartbeat_many(list(leases), self.worker_id)
+        for campaign_id, lease in leases.items():
+            if campaign_id not in renewed:
+                lease.lost = True
+            elif renewed[campaign_id]:
+                lease.cancelled = True
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
 
     def _beat(self) -> None:
         interval = min(self.service.settings.lease_s / 4, self.CANCEL_CHECK_S)
         while not self._stop.wait(interval):
             try:
-                self.check()
+                self.renew()
             except CreativeAutomationError as exc:  # the database is down for a moment
-                log.warning("heartbeat for %s failed: %s", self.campaign_id, exc)
+                log.warning("heartbeat of %d campaign(s) failed: %s", len(self._leases), exc)
 
 
 class StoreCheckpoints:
     """The pipeline's Checkpoints over the metadata and file stores: a finished group's files
     are stored first, then checkpointed, so a checkpoint always has its files."""
 
-    def __init__(self, service: Service, campaign: Campaign, heartbeat: Heartbeat) -> None:
-        self.service, self.campaign, self.heartbeat = service, campaign, heartbeat
+    def __init__(self, service: Service, campaign: Campaign, lease: Lease) -> None:
+        self.service, self.campaign, self.lease = service, campaign, lease
 
     def finished(self) -> Mapping[CreativeKey, CreativeRecord]:
         records = (
@@ -109,7 +135,7 @@ class StoreCheckpoints:
         )
 
     def should_stop(self) -> bool:
-        return self.heartbeat.cancelled or self.heartbeat.lost
+        return self.lease.cancelled or self.lease.lost
 
     def provider_call(self, call: CallLog) -> None:
         self.service.store.record_provider_call(
@@ -138,6 +164,7 @@ class CampaignRunner:
         self.render_pool = ThreadPoolExecutor(
             service.settings.render_threads, thread_name_prefix="render"
         )
+        self.heartbeats = Heartbeats(service, worker_id)
         self.finished = threading.Event()  # set when a campaign ends: its webhook is due
         self._states: dict[str, CampaignState] = {}  # the state each running campaign is in
 
@@ -161,15 +188,16 @@ class CampaignRunner:
                 store.release(campaign_id, self.worker_id)
 
     def close(self) -> None:
-        """After the consumer has stopped: its campaigns have nothing left to render."""
+        """After the consumer has stopped: its campaigns have nothing left to render or renew."""
         self.render_pool.shutdown(wait=True, cancel_futures=True)
+        self.heartbeats.close()
 
     def _run(self, campaign: Campaign) -> None:
         if campaign.cancel_requested:
             self._finish(campaign.id, S.CANCELLED, "cancelled before it started")
             return
         self._advance(campaign.id, S.GENERATING)
-        with Heartbeat(self.service, campaign.id, self.worker_id) as beat:
+        with self.heartbeats.held(campaign.id) as beat:
             try:
                 manifest = self._pipeline(campaign, beat)
             except CampaignStopped:
@@ -196,7 +224,7 @@ class CampaignRunner:
         self._advance(campaign.id, S.CHECKING)
         self._finish(campaign.id, final, error, self.service.files.uri(campaign.id))
 
-    def _pipeline(self, campaign: Campaign, beat: Heartbeat) -> Manifest:
+    def _pipeline(self, campaign: Campaign, beat: Lease) -> Manifest:
         settings = self.service.settings
         brief = parse_brief(campaign.brief, source=f"campaign {campaign.id}")
         with tempfile.TemporaryDirectory(prefix=f"cap-{campaign.id}-") as tmp:
@@ -255,4 +283,4 @@ class CampaignRunner:
             self.finished.set()  # the worker's sender delivers it now, not at its next tick
 
 
-__all__ = ["CampaignRunner", "Heartbeat", "StoreCheckpoints"]
+__all__ = ["CampaignRunner", "Heartbeats", "Lease", "StoreCheckpoints"]

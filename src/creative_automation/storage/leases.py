@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
 
 from ..errors import LeaseLost, NotFound
 from .base import StoreBase
@@ -67,19 +68,34 @@ class LeasesMixin(StoreBase):
         The campaign comes back, so the worker sees `cancel_requested` at the same time."""
         now = self.now()
         with self._write() as session:
-            renewed = session.execute(
-                update(CampaignRow)
-                .where(CampaignRow.id == campaign_id, CampaignRow.worker_id == worker_id, _LIVE)
-                .values(heartbeat_at=now)
-                .returning(CampaignRow.id)
-            ).first()
+            renewed = self._renew(session, [campaign_id], worker_id, now)
             row = _get(session, campaign_id)
-            if renewed is None:
+            if not renewed:
                 raise LeaseLost(
                     f"campaign {campaign_id} is no longer leased to {worker_id} "
                     f"(state {row.state}, worker {row.worker_id or 'none'})"
                 )
             return campaign(row)
+
+    def heartbeat_many(self, campaign_ids: list[str], worker_id: str) -> dict[str, bool]:
+        """Renew the leases a worker holds on several campaigns in one statement: each one
+        renewed maps to its `cancel_requested`; one missing was taken over or has ended."""
+        if not campaign_ids:
+            return {}
+        with self._write() as session:
+            return self._renew(session, campaign_ids, worker_id, self.now())
+
+    @staticmethod
+    def _renew(
+        session: Session, campaign_ids: list[str], worker_id: str, now: datetime
+    ) -> dict[str, bool]:
+        rows = session.execute(
+            update(CampaignRow)
+            .where(CampaignRow.id.in_(campaign_ids), CampaignRow.worker_id == worker_id, _LIVE)
+            .values(heartbeat_at=now)
+            .returning(CampaignRow.id, CampaignRow.cancel_requested)
+        )
+        return {cid: bool(cancel) for cid, cancel in rows}
 
     def release(self, campaign_id: str, worker_id: str) -> bool:
         """Give the lease back (a worker shutting down), so the campaign can be taken over at
