@@ -26,20 +26,25 @@ from typing import Any
 
 from creative_automation.brief import parse_brief
 from creative_automation.pipeline import run_campaign
-from creative_automation.providers.base import GenerationRequest
+from creative_automation.providers.base import SOURCE_JPEG_QUALITY, GenerationRequest
 from creative_automation.providers.procedural import ProceduralProvider
 from creative_automation.settings import Settings
 
 ROOT = Path(__file__).parent
 
 
-def _png(seed: int) -> str:
+def _png(seed: int, output_format: str = "png") -> str:
+    """A 1024² studio shot, base64, as PNG or as JPEG at the quality the client asks for."""
     req = GenerationRequest(
         product_id="bench", product_name="Cold Brew", description="a can", prompt="",
         palette=("#2B1B17", "#E07A2E"), width=1024, height=1024, seed=seed,
     )  # fmt: skip
     buf = io.BytesIO()
-    ProceduralProvider().render(req).image.save(buf, format="PNG")
+    image = ProceduralProvider().render(req).image
+    if output_format == "jpeg":
+        image.save(buf, format="JPEG", quality=SOURCE_JPEG_QUALITY)
+    else:
+        image.save(buf, format="PNG")
     return base64.b64encode(buf.getvalue()).decode()
 
 
@@ -53,14 +58,23 @@ class FakeImageAPI:
         self.latency_s, self.error_rate = latency_s, error_rate
         self.rng = random.Random(seed)
         self.calls = 0
-        png = _png(3)
-        self.body = json.dumps({"created": 1, "data": [{"b64_json": png}]}).encode()
-        self.raw = base64.b64decode(png)
+        # answers in the file format asked for (`output_format`), as both real APIs do
+        encoded = {fmt: _png(3, fmt) for fmt in ("png", "jpeg")}
+        self.bodies = {
+            fmt: json.dumps({"created": 1, "data": [{"b64_json": b64}], "output_format": fmt})
+            .encode()
+            for fmt, b64 in encoded.items()
+        }  # fmt: skip
+        self.raw = {fmt: base64.b64decode(b64) for fmt, b64 in encoded.items()}
         api = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("content-length", 0)))
+                sent = self.rfile.read(int(self.headers.get("content-length", 0)))
+                if self.path.startswith("/v1/"):  # OpenAI: JSON
+                    fmt = str(json.loads(sent or b"{}").get("output_format", "png"))
+                else:  # Stability: a multipart form field
+                    fmt = "jpeg" if b"\r\n\r\njpeg\r\n" in sent else "png"
                 with threading.Lock():
                     api.calls += 1
                     fail = api.rng.random() < api.error_rate
@@ -71,12 +85,12 @@ class FakeImageAPI:
                 )
                 kind = "application/json"
                 if not fail and self.path.startswith("/v2beta/"):  # Stability: the image itself
-                    status, body, kind = 200, api.raw, "image/png"
+                    status, body, kind = 200, api.raw[fmt], f"image/{fmt}"
                 elif not fail:
-                    status, body = 200, api.body
+                    status, body = 200, api.bodies[fmt]
                 self.send_response(status)
                 self.send_header("content-type", kind)
-                if kind == "image/png":
+                if kind.startswith("image/"):
                     self.send_header("finish-reason", "SUCCESS")
                 self.send_header("content-length", str(len(body)))
                 self.end_headers()

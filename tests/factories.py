@@ -112,9 +112,9 @@ def swapped_profile() -> bytes:
     return bytes(icc)
 
 
-def studio_png_b64(seed: int = 4) -> str:
-    """A 1024² procedural studio shot as base64 PNG: what a fake image API answers with (a real
-    picture, so the quality gate passes it)."""
+def studio_png_b64(seed: int = 4, output_format: str = "png") -> str:
+    """A 1024² procedural studio shot as base64 PNG (or JPEG q95: `output_format`): what a fake
+    image API answers with (a real picture, so the quality gate passes it)."""
     import base64
     import io
 
@@ -125,5 +125,9 @@ def studio_png_b64(seed: int = 4) -> str:
         palette=("#14503C", "#F2C14E"), width=1024, height=1024, seed=seed,
     )  # fmt: skip
     buf = io.BytesIO()
-    ProceduralProvider().render(request).image.save(buf, format="PNG", compress_level=1)
+    image = ProceduralProvider().render(request).image
+    if output_format == "jpeg":
+        image.save(buf, format="JPEG", quality=95)
+    else:
+        image.save(buf, format="PNG", compress_level=1)
     return base64.b64encode(buf.getvalue()).decode()

@@ -26,9 +26,37 @@ DALLE3_SIZES = {"1024x1024", "1792x1024", "1024x1792"}
 
 def png_b64(width: int, height: int) -> str:
     """A real PNG of that size, base64-encoded as the API sends it."""
+    return encoded_b64(Image.new("RGB", (width, height), (200, 40, 90)))
+
+
+def encoded_b64(image: Image.Image, output_format: str = "png", compression: int = 100) -> str:
+    """The image in the file format asked for (`output_format`, `output_compression`),
+    base64-encoded as the API sends it."""
     buf = io.BytesIO()
-    Image.new("RGB", (width, height), (200, 40, 90)).save(buf, "PNG", compress_level=1)
+    if output_format == "png":
+        image.save(buf, "PNG", compress_level=1)
+    else:
+        image.save(buf, "JPEG" if output_format == "jpeg" else "WEBP", quality=compression)
     return base64.b64encode(buf.getvalue()).decode()
+
+
+def _output_error(fields: dict[str, object]) -> Response | None:
+    """The answer the API gives to an output format or compression it does not take (§1.2)."""
+    fmt, compression = fields.get("output_format", "png"), fields.get("output_compression")
+    if fmt not in ("png", "jpeg", "webp"):
+        msg = f"Invalid value: '{fmt}'. Supported values are: 'png', 'jpeg', and 'webp'."
+        return _json(error_body(msg, "invalid_request_error", "invalid_value", "output_format"),
+                     400)  # fmt: skip
+    if compression is not None and (fmt == "png" or not 0 <= int(str(compression)) <= 100):
+        msg = "output_compression is only supported for jpeg and webp, from 0 to 100."
+        return _json(error_body(msg, "invalid_request_error", "invalid_value",
+                                "output_compression"), 400)  # fmt: skip
+    return None
+
+
+def _encoded(image: Image.Image, fields: dict[str, object]) -> str:
+    fmt = str(fields.get("output_format", "png"))
+    return encoded_b64(image, fmt, int(str(fields.get("output_compression", 100))))
 
 
 def _json(body: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -50,8 +78,12 @@ def _images(request: Request) -> Response:
     if size not in (GPT_IMAGE_SIZES if gpt else DALLE3_SIZES) or body.get("n", 1) != 1:
         msg = f"Invalid value: '{size}'."
         return _json(error_body(msg, "invalid_request_error", "invalid_value", "size"), 400)
+    if gpt and (wrong := _output_error(body)) is not None:
+        return wrong
     width, height = (1024, 1024) if size == "auto" else map(int, size.split("x"))
-    if gpt or body.get("response_format") == "b64_json":
+    if gpt:  # GPT image models answer in the format asked for; dall-e in PNG
+        item = {"b64_json": _encoded(Image.new("RGB", (width, height), (200, 40, 90)), body)}
+    elif body.get("response_format") == "b64_json":
         item = {"b64_json": png_b64(width, height)}
     else:  # dall-e's default: a URL, which this client must not ask for
         item = {"url": "https://example.invalid/img.png", "revised_prompt": body["prompt"]}
@@ -97,6 +129,8 @@ def _edits(request: Request, calls: list[EditCall]) -> Response:
     if size not in GPT_IMAGE_SIZES:
         msg = f"Invalid value: '{size}'."
         return _json(error_body(msg, "invalid_request_error", "invalid_value", "size"), 400)
+    if (wrong := _output_error(dict(form))) is not None:
+        return wrong
     image = Image.open(io.BytesIO(raw["image"]))
     mask = Image.open(io.BytesIO(raw["mask"])) if "mask" in raw else image
     if image.format != "PNG" or mask.format != "PNG" or mask.size != image.size:
@@ -106,11 +140,9 @@ def _edits(request: Request, calls: list[EditCall]) -> Response:
     keep = mask.convert("RGBA").getchannel("A").point(lambda a: 255 if a else 0)
     painted = Image.new("RGB", image.size, PAINTED)
     painted.paste(image.convert("RGB"), mask=keep)
-    buf = io.BytesIO()
-    painted.resize((width, height)).save(buf, "PNG", compress_level=1)
     answer = {
         "created": 1713833628,
-        "data": [{"b64_json": base64.b64encode(buf.getvalue()).decode()}],
+        "data": [{"b64_json": _encoded(painted.resize((width, height)), dict(form))}],
         "size": size,
         "usage": {
             "input_tokens": 4240,

@@ -120,14 +120,24 @@ def test_gpt_image_success(
     assert body["model"] == "gpt-image-1"
     assert body["prompt"] == request().prompt
     assert (body["size"], body["quality"], body["n"]) == (size, "medium", 1)
-    assert body["output_format"] == "png"
+    # JPEG creatives (the default) get JPEG sources: a fifth of PNG's bytes, visually lossless
+    assert (body["output_format"], body["output_compression"]) == ("jpeg", 95)
     assert "response_format" not in body  # GPT image models reject it
+    assert result.encoded is not None and result.encoded[:3] == b"\xff\xd8\xff"  # the JPEG
     assert result.image.mode == "RGB"
     assert result.image.size == tuple(int(s) for s in size.split("x"))
     assert result.cost_usd == pytest.approx(cost)
     assert (result.provider, result.model, result.seed) == ("openai", "gpt-image-1", 7)
     assert result.subject_box is None and result.prompt == request().prompt
     assert 0 < result.latency_s < 30
+
+
+def test_lossless_creatives_get_png_sources(server: HTTPServer) -> None:
+    serve_images(server)
+    result = asyncio.run(image_provider(server, source_format="png").generate(request()))
+    body = json.loads(server.log[0][0].get_data())
+    assert body["output_format"] == "png" and "output_compression" not in body
+    assert result.encoded is not None and result.encoded[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_dalle3_landscape_asks_for_base64_at_its_own_sizes(server: HTTPServer) -> None:

@@ -60,7 +60,8 @@ def test_a_packshot_goes_to_the_edits_endpoint_with_its_mask(
     assert (form["model"], form["size"], form["quality"], form["n"]) == (
         "gpt-image-1", size, "medium", "1"
     )  # fmt: skip
-    assert form["input_fidelity"] == "high" and form["output_format"] == "png"
+    assert form["input_fidelity"] == "high"
+    assert (form["output_format"], form["output_compression"]) == ("jpeg", "95")
     assert calls[0].mask is not None
     frame = Image.open(io.BytesIO(calls[0].image))
     mask = Image.open(io.BytesIO(calls[0].mask))
@@ -82,7 +83,8 @@ def test_a_packshot_goes_to_the_edits_endpoint_with_its_mask(
         np.abs(inside.astype(int) - LABEL) <= 2, axis=1
     )
     assert is_product.mean() > 0.99
-    assert tuple(pixels[10, 10]) == PAINTED and tuple(pixels[-10, -10]) == PAINTED
+    for corner in (pixels[10, 10], pixels[-10, -10]):  # painted (a JPEG: to within its error)
+        assert np.abs(corner.astype(int) - PAINTED).max() <= 3
     assert result.provider == "openai" and result.image.size == frame.size
 
 

@@ -94,9 +94,11 @@ def test_success_sends_the_documented_multipart_form(
         "negative_prompt": negative_prompt(),
         "aspect_ratio": ratio,
         "seed": "42",
-        "output_format": "png",
+        "output_format": "jpeg",  # JPEG creatives (the default) get JPEG sources
     }
     assert not sent.files  # plain fields only, no stray file part
+    lossless = provider(httpserver, source_format="png").form_fields(request())
+    assert lossless["output_format"] == "png"
 
     assert result.image.mode == "RGB"
     assert result.image.size == (width, height)  # GenerationResult: exactly the request's size

@@ -1,4 +1,4 @@
-"""A fake OpenAI image API on 127.0.0.1 for the service tests: real HTTP, real PNGs, a delay
+"""A fake OpenAI image API on 127.0.0.1 for the service tests: real HTTP, real images, a delay
 per product (matched in the prompt) and a count of calls per product."""
 
 from __future__ import annotations
@@ -23,13 +23,19 @@ class FakeImageAPI:
         self.default_delay = default_delay
         self.calls: Counter[str] = Counter()
         self._lock = threading.Lock()
-        body = json.dumps({"created": 1, "data": [{"b64_json": studio_png_b64()}]}).encode()
+        bodies = {  # in the file format asked for, as the real API answers
+            fmt: json.dumps({"created": 1, "data": [{"b64_json": studio_png_b64(4, fmt)}],
+                             "output_format": fmt}).encode()
+            for fmt in ("png", "jpeg")
+        }  # fmt: skip
         api = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("content-length", 0)))
-                prompt = str(json.loads(raw or b"{}").get("prompt", ""))
+                asked = json.loads(raw or b"{}")
+                prompt = str(asked.get("prompt", ""))
+                body = bodies[asked.get("output_format", "png")]
                 name = next((n for n in api.delays if n in prompt), "other")
                 with api._lock:
                     api.calls[name] += 1

@@ -16,6 +16,16 @@ PACKAGE_SHAPES: tuple[PackageShape, ...] = get_args(PackageShape)
 # Large enough for any social format at 2x, small enough that a typo cannot ask for gigapixels.
 MAX_SIDE = 8192
 
+# The file format generated sources are asked for in: JPEG when the creatives are JPEG (at
+# this quality the source is visually lossless before it is cropped and encoded again, and
+# it is a fifth of a PNG's bytes to send, cache and decode), PNG when they are lossless.
+SourceFormat = Literal["png", "jpeg"]
+SOURCE_JPEG_QUALITY = 95
+
+
+def source_format_for(output_format: str) -> SourceFormat:
+    return "png" if output_format == "png" else "jpeg"
+
 
 @dataclass(frozen=True)
 class GenerationRequest:

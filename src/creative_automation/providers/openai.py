@@ -14,7 +14,12 @@ from PIL import Image
 from pydantic import SecretStr
 
 from creative_automation.errors import ConfigError, ProviderFailed, ProviderUnavailable
-from creative_automation.providers.base import GenerationRequest, GenerationResult
+from creative_automation.providers.base import (
+    SOURCE_JPEG_QUALITY,
+    GenerationRequest,
+    GenerationResult,
+    SourceFormat,
+)
 from creative_automation.providers.decode import decode_image
 from creative_automation.providers.openai_sdk import OpenAIBase
 from creative_automation.providers.packshot import StagedLayer, stage_layer
@@ -78,8 +83,13 @@ class OpenAIImageProvider(OpenAIBase):
         quality: str = "medium",
         base_url: str | None = None,
         timeout_s: float = 120.0,
+        source_format: SourceFormat = "jpeg",
     ) -> None:
         super().__init__(api_key, model=model, base_url=base_url, timeout_s=timeout_s)
+        # gpt-image models answer in the format asked for (dall-e-3 always in PNG)
+        self.output: dict[str, Any] = {"output_format": source_format, "background": "opaque"}
+        if source_format == "jpeg":
+            self.output["output_compression"] = SOURCE_JPEG_QUALITY
         self.family = model_family(model)
         self.quality = (
             _DALLE3_QUALITY.get(quality, quality) if self.family == "dall-e-3" else quality
@@ -111,7 +121,7 @@ class OpenAIImageProvider(OpenAIBase):
             call = images.generate(
                 model=self.model, prompt=request.prompt, size=size, n=1,
                 quality=cast(Literal["low", "medium", "high"], self.quality),
-                output_format="png", background="opaque",
+                **self.output,
             )  # fmt: skip
         response = await self._guarded(call)
         raw, image = await self._image(response)
@@ -145,7 +155,7 @@ class OpenAIImageProvider(OpenAIBase):
             image=("packshot.png", frame, "image/png"),
             mask=("mask.png", frame, "image/png"),
             quality=cast(Literal["low", "medium", "high"], self.quality),
-            output_format="png", background="opaque", **options,
+            **self.output, **options,
         )  # fmt: skip
         response = await self._guarded(call)
         _, painted = await self._image(response)

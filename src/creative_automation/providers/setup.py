@@ -9,7 +9,7 @@ from functools import cache
 
 from ..errors import ConfigError
 from ..settings import Settings
-from .base import TextProvider
+from .base import TextProvider, source_format_for
 from .budget import Budget
 from .cache import GenerationCache, build_generation_cache
 from .chain import OFFLINE, CallObserver, ChainMember, ProviderChain
@@ -30,6 +30,7 @@ def _openai(settings: Settings) -> ChainMember:
         model=settings.openai_image_model,
         quality=settings.openai_image_quality,
         timeout_s=settings.provider_timeout_s,
+        source_format=source_format_for(settings.output_format),
     )
     return ChainMember(
         "openai",
@@ -50,6 +51,7 @@ def _stability(settings: Settings) -> ChainMember:
         model=settings.stability_model,
         base_url=settings.stability_base_url,
         timeout_s=settings.provider_timeout_s,
+        source_format=source_format_for(settings.output_format),
     )
     model = settings.stability_model
     return ChainMember("stability", p, model, max_price("stability", model))

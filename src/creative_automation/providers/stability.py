@@ -16,7 +16,7 @@ from creative_automation.errors import (
     ProviderUnavailable,
 )
 from creative_automation.prompts import negative_prompt
-from creative_automation.providers.base import GenerationRequest, GenerationResult
+from creative_automation.providers.base import GenerationRequest, GenerationResult, SourceFormat
 from creative_automation.providers.decode import decode_image
 from creative_automation.providers.http import (
     ClientSlot,
@@ -72,8 +72,10 @@ class StabilityImageProvider:
         base_url: str = "https://api.stability.ai",
         timeout_s: float = 120.0,
         client: httpx.AsyncClient | None = None,
+        source_format: SourceFormat = "jpeg",
     ) -> None:
         self._api_key = api_key
+        self._format = source_format  # every endpoint takes png and jpeg (§2.2)
         self.model = model
         self._endpoint = endpoint_for(model)
         self._cost_usd = price("stability", model)  # an unpriced model fails at start-up
@@ -93,7 +95,7 @@ class StabilityImageProvider:
             "prompt": request.prompt,
             "aspect_ratio": aspect_ratio_for(request.width, request.height),
             "seed": str(request.seed % SEED_MODULUS),
-            "output_format": "png",
+            "output_format": self._format,
         }
         # §2.2: turbo SD models do not take a negative prompt.
         if "turbo" not in self.model:
