@@ -49,12 +49,21 @@ class Keys:
 
 
 def small_brief(**changes: Any) -> dict[str, Any]:
-    """The test brief cut to 2 products × 1 format × 1 locale: quick to render for real."""
+    """The test brief cut to 2 products × 1 format × 1 locale: quick to render for real. Its
+    brand names no logo (a JSON brief cannot carry the file; multipart tests add one)."""
     data = brief_data(
         formats=["9:16"],
         locales={"en-US": {"message": "Fresh roast, every morning", "call_to_action": "Order"}},
     )
+    data["brand"].pop("logo")
     data.update(changes)
+    return data
+
+
+def logo_brief(**changes: Any) -> dict[str, Any]:
+    """small_brief whose brand names logo.png: for multipart requests that upload it."""
+    data = small_brief(**changes)
+    data["brand"] = {**data["brand"], "logo": "logo.png"}
     return data
 
 

@@ -13,6 +13,7 @@ from api_support import (
     assert_problem,
     create,
     image_bytes,
+    logo_brief,
     make_service,
     small_brief,
     unreachable_queue,
@@ -67,7 +68,7 @@ def test_multipart_with_a_real_png_keeps_the_asset_for_the_worker(
     jpeg = image_bytes(photo(), "JPEG")
     response = client.post(
         "/v1/campaigns",
-        data={"brief": json.dumps(small_brief()), "webhook_url": "https://hooks.example/cap"},
+        data={"brief": json.dumps(logo_brief()), "webhook_url": "https://hooks.example/cap"},
         files=[
             ("files", ("logo.png", png, "image/png")),
             ("files", ("hero.jpg", jpeg, "image/jpeg")),
@@ -112,6 +113,48 @@ def test_an_invalid_brief_lists_every_problem_with_its_path(
         e["message"] for e in body["errors"] if e["path"] == "campain_name"
     )
     assert queued_ids(service) == []
+    assert service.store.list_campaigns().items == []
+
+
+def test_brand_files_the_request_does_not_carry_are_422_not_a_failed_campaign(
+    client: TestClient, service: Service, writer: dict[str, str]
+) -> None:
+    brief = logo_brief(brand={"name": "B", "logo": "logo.png", "fonts": ["brand.ttf"]})
+    response = client.post("/v1/campaigns", json=brief, headers=writer)
+    body = assert_problem(response, 422, "invalid-brief")
+    where = {p["path"]: p["message"] for p in body["errors"]}
+    assert set(where) == {"brand.logo", "brand.fonts[0]"}
+    assert "'logo.png'" in where["brand.logo"] and "multipart" in where["brand.logo"]
+    assert service.store.list_campaigns().items == [] and queued_ids(service) == []
+
+
+def test_copy_no_font_can_set_is_422_naming_the_locale(
+    client: TestClient, service: Service, writer: dict[str, str]
+) -> None:
+    brief = small_brief(locales={
+        "en-US": {"message": "Fresh roast, every morning", "call_to_action": "Order"},
+        "am-ET": {"message": "ሰላም ለዓለም", "call_to_action": "ግዛ"},  # Ethiopic: no bundled font
+    })  # fmt: skip
+    response = client.post("/v1/campaigns", json=brief, headers=writer)
+    body = assert_problem(response, 422, "invalid-brief")
+    paths = [p["path"] for p in body["errors"]]
+    assert paths == ["locales.am-ET.message", "locales.am-ET.call_to_action"]
+    assert all("am-ET" in p["message"] for p in body["errors"])
+    assert service.store.list_campaigns().items == []
+
+
+def test_a_brand_font_that_only_looks_like_one_is_422(
+    client: TestClient, service: Service, writer: dict[str, str]
+) -> None:
+    brief = small_brief(brand={"name": "B", "fonts": ["brand.ttf"]})
+    fake = b"\x00\x01\x00\x00" + b"not really a font" * 10  # a TrueType magic, then nothing
+    response = client.post(
+        "/v1/campaigns",
+        data={"brief": json.dumps(brief)},
+        files=[("files", ("brand.ttf", fake, "font/ttf"))],
+        headers=writer,
+    )
+    assert "brand.ttf" in assert_problem(response, 422, "invalid-asset")["detail"]
     assert service.store.list_campaigns().items == []
 
 
@@ -235,7 +278,7 @@ def test_the_same_key_and_brief_with_other_files_or_webhook_is_409(
     def send(image: bytes, hook: str = "https://hooks.example/a") -> Any:
         return client.post(
             "/v1/campaigns",
-            data={"brief": json.dumps(small_brief()), "webhook_url": hook},
+            data={"brief": json.dumps(logo_brief()), "webhook_url": hook},
             files=[("files", ("logo.png", image, "image/png"))],
             headers=headers,
         )

@@ -4,15 +4,26 @@ by their bytes, names confined, the brief's limits. Nothing is stored here."""
 from __future__ import annotations
 
 import math
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from ...brief import Brief, BriefSyntax, decode_brief, parse_brief
-from ...errors import AssetError, BriefError, PayloadTooLarge, Problem, UnsupportedMedia
+from ...errors import (
+    AssetError,
+    BriefError,
+    FontCoverageError,
+    PayloadTooLarge,
+    Problem,
+    UnsupportedMedia,
+)
+from ...imaging.fonts import brand_face, check_coverage
 from ...imaging.io import probe_bytes, sniff_format
 from ...settings import Settings
 
@@ -48,14 +59,18 @@ async def read_submission(request: Request, settings: Settings) -> Submission:
     `brief` part, optional `webhook_url` and asset files."""
     kind = media_type(request)
     if kind in JSON_TYPES or kind.endswith("+json"):
-        return brief_from_text(await _bounded_body(request, settings), "json", settings)
-    if kind in YAML_TYPES:
-        return brief_from_text(await _bounded_body(request, settings), "yaml", settings)
-    if kind == MULTIPART:
-        return await _multipart(request, settings)
-    raise UnsupportedMedia(
-        f"Content-Type {kind or '(none)'} is not accepted; send one of {', '.join(ACCEPTED)}"
-    )
+        submission = brief_from_text(await _bounded_body(request, settings), "json", settings)
+    elif kind in YAML_TYPES:
+        submission = brief_from_text(await _bounded_body(request, settings), "yaml", settings)
+    elif kind == MULTIPART:
+        submission = await _multipart(request, settings)
+    else:
+        raise UnsupportedMedia(
+            f"Content-Type {kind or '(none)'} is not accepted; send one of {', '.join(ACCEPTED)}"
+        )
+    # loading a font the first time takes a moment: off the event loop
+    await run_in_threadpool(check_renderable, submission, "request body")
+    return submission
 
 
 async def _bounded_body(request: Request, settings: Settings) -> bytes:
@@ -230,6 +245,44 @@ async def _uploads(
             check_image(name, data, settings.max_asset_pixels)
         out[name] = data
     return out
+
+
+def check_renderable(submission: Submission, source: str) -> None:
+    """What a worker would otherwise fail the campaign on, as a 422 now: brand files the
+    brief names that the request did not carry, a brand font that is not a font, and copy
+    that neither a bundled font nor the brand's can set (never drawn as tofu). Copy left to
+    machine translation is checked by the worker, once it is translated."""
+    brief, uploads = submission.brief, submission.uploads
+    if brief.brand is None:
+        named: list[tuple[str, str | None]] = []
+    else:
+        named = [("brand.logo", brief.brand.logo), ("brand.logo_on_dark", brief.brand.logo_on_dark)]
+        named += [(f"brand.fonts[{i}]", name) for i, name in enumerate(brief.brand.fonts)]
+    missing = [
+        Problem(path, f"names {name!r}, which the request did not carry (send the brief as "
+                "multipart/form-data with the file)")
+        for path, name in named if name and name not in uploads
+    ]  # fmt: skip
+    if missing:
+        raise BriefError(source, missing)
+    problems = []
+    with tempfile.TemporaryDirectory(prefix="cap-fonts-") as tmp:
+        fonts = tuple(Path(tmp) / name for name in (brief.brand.fonts if brief.brand else ()))
+        for path in fonts:
+            path.write_bytes(uploads[path.name])
+            brand_face(path)  # AssetError: a font file fontTools cannot read
+        for locale in brief.locale_tags:
+            copy, own = brief.copy_for(locale), brief.locales.get(locale)
+            for field in ("message", "call_to_action"):
+                text = getattr(copy, field)
+                where = f"locales.{locale}.{field}" if own and getattr(own, field) else field
+                try:
+                    if text:
+                        check_coverage(text, locale, fonts)
+                except FontCoverageError as exc:
+                    problems.append(Problem(where, str(exc)))
+    if problems:
+        raise BriefError(source, problems)
 
 
 def _named_files(brief: Brief) -> tuple[set[str], set[str]]:
