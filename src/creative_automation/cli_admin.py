@@ -110,8 +110,14 @@ def keys_create(
     ] = None,
 ) -> None:
     """Make an API key. It is printed once, on standard output, and never shown again."""
+    from .service.webhooks import check_webhook_url
     from .storage import Scope
 
+    if webhook is not None:
+        try:
+            check_webhook_url(webhook, allow_private=load_settings().webhook_allow_private)
+        except ValueError as exc:
+            raise typer.BadParameter(f"{webhook!r} {exc}", param_hint="--webhook") from None
     try:
         with _store() as store:
             plaintext, key = store.create_key(name, Scope(scope), webhook_url=webhook)

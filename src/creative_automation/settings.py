@@ -114,6 +114,12 @@ class Settings(BaseSettings):
     )
     webhook_backoff_max_s: float = Field(3600.0, gt=0, description="Longest wait between tries.")
     webhook_timeout_s: float = Field(10.0, gt=0, description="Per webhook request.")
+    webhook_allow_private: bool = Field(
+        False,
+        description="Let webhooks reach loopback, private and link-local addresses (a "
+        "receiver inside your own network). Off: a webhook URL cannot make a worker probe the "
+        "network it runs in.",
+    )
 
     @field_validator("rate_limit")
     @classmethod

@@ -225,17 +225,28 @@ def test_a_bad_webhook_url_is_422(client: TestClient, writer: dict[str, str], ur
     assert body["errors"][0]["path"] == "webhook_url"
 
 
+def test_a_webhook_url_into_the_internal_network_is_422(
+    client: TestClient, service: Service, writer: dict[str, str]
+) -> None:
+    response = client.post("/v1/campaigns", json=small_brief(), headers={
+        **writer, "X-Webhook-URL": "http://169.254.169.254/latest/meta-data/"})  # fmt: skip
+    body = assert_problem(response, 422, "invalid-brief")
+    assert body["errors"][0]["path"] == "webhook_url"
+    assert "CAP_WEBHOOK_ALLOW_PRIVATE" in body["errors"][0]["message"]
+    assert service.store.list_campaigns().items == []
+
+
 def test_webhook_url_from_the_query(
     client: TestClient, service: Service, writer: dict[str, str]
 ) -> None:
     response = client.post(
         "/v1/campaigns",
-        params={"webhook_url": "http://127.0.0.1:9/hook"},
+        params={"webhook_url": "https://hooks.example/q"},
         json=small_brief(),
         headers=writer,
     )
     assert service.store.get_campaign(response.json()["id"]).webhook_url == (
-        "http://127.0.0.1:9/hook"
+        "https://hooks.example/q"
     )
 
 

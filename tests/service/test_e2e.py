@@ -108,7 +108,8 @@ def deployment(kind: str, tmp_path: Path) -> Iterator[Deployment]:
     """embedded: one `cap serve` running campaigns itself, everything in SQLite files.
     scale: `cap db upgrade`, an API-only `cap serve` and a `cap worker` on Redis + PostgreSQL."""
     log = tmp_path / "service.log"
-    env = environment(tmp_path, CAP_WEBHOOK_SECRET=SECRET)
+    # the webhook receiver is on 127.0.0.1
+    env = environment(tmp_path, CAP_WEBHOOK_SECRET=SECRET, CAP_WEBHOOK_ALLOW_PRIVATE="true")
     if kind == "embedded":
         with api_server(env, log, embedded_workers=2) as (base, api):
             yield Deployment(base, env, log, (api,), runs_campaigns=api)

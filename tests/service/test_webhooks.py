@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from creative_automation.service import webhooks
 from creative_automation.service.api import create_app
 from creative_automation.service.context import Service
 from creative_automation.service.webhooks import (
@@ -52,6 +53,7 @@ def hooked(tmp_path: Path, clock: Clock, **settings: Any) -> Service:
         "webhook_backoff_s": 10.0,
         "webhook_max_attempts": 3,
         "webhook_timeout_s": 2.0,
+        "webhook_allow_private": True,  # the receivers here are on 127.0.0.1
     }
     options.update(settings)
     service = make_service(tmp_path, **options)
@@ -202,6 +204,61 @@ def test_signatures_refuse_a_changed_body_a_wrong_secret_and_an_old_timestamp() 
 def test_webhook_urls_are_checked(url: str) -> None:
     with pytest.raises(ValueError):
         check_webhook_url(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:8080/hook", "http://10.1.2.3/", "http://192.168.0.9/", "http://[::1]/",
+     "http://169.254.169.254/latest/meta-data/", "http://localhost:9000/", "http://api.localhost/",
+     "http://[::ffff:127.0.0.1]/", "http://0.0.0.0/", "http://100.64.0.1/", "http://224.0.0.1/"],
+)  # fmt: skip
+def test_webhooks_may_not_reach_internal_addresses_unless_allowed(url: str) -> None:
+    with pytest.raises(ValueError, match="CAP_WEBHOOK_ALLOW_PRIVATE"):
+        check_webhook_url(url)
+    assert check_webhook_url(url, allow_private=True) == url
+    assert check_webhook_url("https://hooks.example.com/cap") == "https://hooks.example.com/cap"
+
+
+def test_a_name_resolving_to_an_internal_address_is_not_sent_to(
+    tmp_path: Path, clock: Clock, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = hooked(tmp_path, clock, webhook_allow_private=False)
+    httpserver.expect_request("/hook").respond_with_data("", status=204)
+    port = httpserver.port
+    real = socket.getaddrinfo
+    monkeypatch.setattr(webhooks.socket, "getaddrinfo", lambda host, *a, **k: real(
+        "127.0.0.1" if host == "hooks.test" else host, *a, **k))  # fmt: skip
+    campaign = failed_campaign(service, f"http://hooks.test:{port}/hook")  # a public-looking name
+    notify(service, campaign)
+    assert deliver_due(service) == 0
+    (pending,) = service.store.deliveries(campaign.id)
+    assert "'hooks.test' resolves to a loopback, private" in (pending.last_error or "")
+    assert len(httpserver.log) == 0  # nothing reached the internal address
+
+
+def test_a_webhook_goes_to_the_address_that_was_checked(
+    tmp_path: Path, clock: Clock, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The name is resolved once: the request is sent to that address, with the name as its
+    Host, so a name that re-resolves elsewhere between check and connect gains nothing."""
+    service = hooked(tmp_path, clock, webhook_allow_private=False)
+    httpserver.expect_request("/hook").respond_with_data("", status=204)
+    lookups: list[str] = []
+    real = socket.getaddrinfo
+
+    def resolve(host: str, *args: Any, **kwargs: Any) -> Any:
+        lookups.append(host)
+        return real("127.0.0.1" if host == "hooks.test" else host, *args, **kwargs)
+
+    monkeypatch.setattr(webhooks.socket, "getaddrinfo", resolve)
+    monkeypatch.setattr(webhooks, "_public", lambda address: address == "127.0.0.1")  # stand-in
+    campaign = failed_campaign(service, f"http://hooks.test:{httpserver.port}/hook")
+    notify(service, campaign)
+    assert deliver_due(service) == 1
+    ((request, _),) = httpserver.log
+    assert request.headers["Host"] == f"hooks.test:{httpserver.port}"
+    # resolved once: the client connected to the address that was checked
+    assert lookups.count("hooks.test") == 1 and set(lookups) <= {"hooks.test", "127.0.0.1"}
 
 
 def test_a_placeholder_secret_is_refused_at_start() -> None:

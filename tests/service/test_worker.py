@@ -101,7 +101,7 @@ def test_a_finished_campaign_calls_its_webhook_signed(
     secret = "whsec-0123456789abcdef"
     httpserver_ipv4.expect_request("/hook", method="POST").respond_with_data("ok")
     settings = Settings(data_dir=tmp_path / "data", queue="sqlite", alt_text="brief",
-                        webhook_secret=secret)  # fmt: skip
+                        webhook_secret=secret, webhook_allow_private=True)  # fmt: skip
     build_metadata_store(settings).upgrade()
     worker = EmbeddedWorker(settings, concurrency=1).start()
     service = worker.service

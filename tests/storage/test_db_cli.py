@@ -68,6 +68,14 @@ def test_keys_create_refuses_an_unknown_scope(db: str) -> None:
     assert result.exit_code == 2 and "root" in result.output
 
 
+@pytest.mark.parametrize("url", ["ftp://h/x", "http://127.0.0.1:9000/hook"])
+def test_keys_create_refuses_a_webhook_it_would_never_send_to(db: str, url: str) -> None:
+    result = runner.invoke(app, ["keys", "create", "--name", "x", "--webhook", url])
+    assert result.exit_code == 2 and "--webhook" in result.output
+    assert "Traceback" not in result.output
+    assert "no API keys yet" in cap("keys", "list")  # no key was made
+
+
 def test_keys_list_shows_every_key_but_no_secret(db: str) -> None:
     assert "no API keys yet" in cap("keys", "list")
     first = runner.invoke(app, ["keys", "create", "--name", "ci", "--webhook", "https://h.x/y"])

@@ -7,6 +7,10 @@ else (a timeout, a 500, a redirect) is tried again after an exponential back-off
 (CAP_WEBHOOK_BACKOFF_S doubling up to CAP_WEBHOOK_BACKOFF_MAX_S, with jitter) until
 CAP_WEBHOOK_MAX_ATTEMPTS, then marked failed with its last error.
 
+A webhook URL cannot make a worker probe its own network: loopback, private and link-local
+addresses are refused (unless CAP_WEBHOOK_ALLOW_PRIVATE), a host name is resolved at sending
+time, and the request goes to the address that was checked.
+
 Every request is signed, and without CAP_WEBHOOK_SECRET nothing is sent (the deliveries are
 marked failed, saying why): a receiver cannot tell an unsigned webhook from a forged one.
 
@@ -23,8 +27,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
+import socket
 import time
 from datetime import timedelta
 from typing import Any
@@ -43,9 +49,11 @@ TOLERANCE_S = 300
 UNSIGNED = "CAP_WEBHOOK_SECRET is not set: webhooks are never sent unsigned"
 
 
-def check_webhook_url(url: str) -> str:
-    """The URL if it is an absolute http(s) URL with a host and no credentials; ValueError
-    saying what is wrong otherwise."""
+def check_webhook_url(url: str, *, allow_private: bool = False) -> str:
+    """The URL if it is an absolute http(s) URL with a host and no credentials, and (unless
+    `allow_private`) whose host is not a loopback, private or link-local address or a
+    localhost name; ValueError saying what is wrong otherwise. A host name is resolved and
+    checked again when the webhook is sent (see `_pinned`)."""
     if len(url) > MAX_URL:
         raise ValueError(f"is longer than {MAX_URL} characters")
     try:
@@ -59,7 +67,57 @@ def check_webhook_url(url: str) -> str:
         raise ValueError("must not carry credentials (the request is signed instead)")
     if any(c.isspace() or ord(c) < 32 for c in url):
         raise ValueError("must not contain spaces or control characters")
+    host = parts.hostname.rstrip(".").lower()
+    if not allow_private and (host == "localhost" or host.endswith(".localhost") or (
+        _is_ip(host) and not _public(host)
+    )):  # fmt: skip
+        raise ValueError(f"points at {PRIVATE}")
     return url
+
+
+PRIVATE = (
+    "a loopback, private or link-local address, which webhooks may not reach unless "
+    "CAP_WEBHOOK_ALLOW_PRIVATE is set (a receiver inside your own network)"
+)
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _public(address: str) -> bool:
+    """A globally routable unicast address (an IPv4-mapped IPv6 one judged as its IPv4)."""
+    ip = ipaddress.ip_address(address.split("%")[0])  # an IPv6 zone is never global anyway
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def _pinned(url: str) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """The URL with its host resolved once and checked: every address it resolves to must be
+    public, and the request goes to the address that was checked (a name that re-resolves to
+    an internal one between check and connect gains nothing). Returns the URL to request, the
+    Host header and the TLS server name to verify the certificate against. ValueError when
+    the name does not resolve or reaches a private address."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise ValueError(f"host {host!r} does not resolve ({exc})") from None
+    addresses = [str(info[4][0]) for info in found]
+    if not addresses or not all(_public(a) for a in addresses):
+        raise ValueError(f"host {host!r} resolves to {PRIVATE}")
+    ip = addresses[0]
+    netloc = (f"[{ip}]" if ":" in ip else ip) + (f":{parts.port}" if parts.port else "")
+    pinned = parts._replace(netloc=netloc).geturl()
+    extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
+    return pinned, {"Host": parts.netloc.rsplit("@", 1)[-1]}, extensions
 
 
 def sign(secret: bytes, body: bytes, timestamp: int) -> str:
@@ -141,7 +199,8 @@ def deliver_due(service: Service, client: httpx.Client | None = None, *, limit: 
     delivered = 0
     try:
         for delivery in due:
-            error = _post(http, delivery, secret, int(store.now().timestamp()))
+            error = _post(http, delivery, secret, int(store.now().timestamp()),
+                          allow_private=settings.webhook_allow_private)  # fmt: skip
             if error is None:
                 store.mark_delivered(delivery.id)
                 delivered += 1
@@ -162,10 +221,21 @@ def deliver_due(service: Service, client: httpx.Client | None = None, *, limit: 
     return delivered
 
 
-def _post(client: httpx.Client, delivery: WebhookDelivery, secret: bytes, now: int) -> str | None:
+def _post(
+    client: httpx.Client,
+    delivery: WebhookDelivery,
+    secret: bytes,
+    now: int,
+    *,
+    allow_private: bool = False,
+) -> str | None:
     """POST one delivery; None when the receiver answered 2xx, else what went wrong."""
+    host: dict[str, str] = {}
+    extensions: dict[str, Any] = {}
     try:
-        url = check_webhook_url(delivery.url)
+        url = check_webhook_url(delivery.url, allow_private=allow_private)
+        if not allow_private:
+            url, host, extensions = _pinned(url)
     except ValueError as exc:
         return f"the webhook URL {exc}"
     body = json.dumps(
@@ -183,10 +253,13 @@ def _post(client: httpx.Client, delivery: WebhookDelivery, secret: bytes, now: i
         SIGNATURE: sign(secret, body, now),
         "X-Cap-Event": delivery.event,
         "X-Cap-Delivery": delivery.id,
+        **host,
     }
     try:
         # streamed and never read: a receiver's answer body is of no interest, whatever its size
-        with client.stream("POST", url, content=body, headers=headers) as response:
+        with client.stream(
+            "POST", url, content=body, headers=headers, extensions=extensions
+        ) as response:
             status = response.status_code
     except httpx.HTTPError as exc:
         return f"{type(exc).__name__}: {exc}"

@@ -96,7 +96,7 @@ async def create_campaign(
     hook = submission.webhook_url or x_webhook_url or webhook_url
     if hook is not None:
         try:
-            hook = check_webhook_url(hook)
+            hook = check_webhook_url(hook, allow_private=service.settings.webhook_allow_private)
         except ValueError as exc:
             raise BriefError("request", [Problem("webhook_url", str(exc))]) from None
     submitted = await run_in_threadpool(
