@@ -15,6 +15,7 @@ from creative_automation.imaging.geometry import Box
 _FACE_SIDE = (
     384  # detection resolution: Haar cost grows with pixels; faces ≥ 1/16 side stay ≥ 24 px
 )
+_FACE_SCALE_STEP = 1.3  # window growth per pyramid level of the face search
 _SALIENCY_SIDE = 256  # spectral residual works at 64² internally; more input buys nothing
 _FALLBACK_FRAC = 0.6  # centred box used when the image has no salient structure
 _KEEP_MASS = 0.2  # regions with ≥ 20 % of the top region's saliency mass are subjects too
@@ -92,7 +93,9 @@ def detect_faces(rgb: np.ndarray) -> list[Box]:
     """Frontal faces (Haar cascade on a grey copy, longer side ≤ 384) in full-res pixels.
 
     Faces smaller than 1/12 of the shorter side are not searched for: they cost most of the
-    detection time and matter least for framing (saliency still frames a small person).
+    detection time and matter least for framing (saliency still frames a small person). The
+    window grows 1.3× per scale (OpenCV's classic setting): 40 % faster than 1.2×, and on the
+    test faces it finds the same ones.
     """
     _check_rgb(rgb)
     h, w = rgb.shape[:2]
@@ -101,7 +104,7 @@ def detect_faces(rgb: np.ndarray) -> list[Box]:
     min_side = max(24, min(grey.shape) // 12)
     with _cascades.lend() as cascade:
         found = cascade.detectMultiScale(
-            grey, scaleFactor=1.2, minNeighbors=5, minSize=(min_side, min_side)
+            grey, scaleFactor=_FACE_SCALE_STEP, minNeighbors=5, minSize=(min_side, min_side)
         )
     return [_to_full(x, y, x + fw, y + fh, fx, fy, w, h) for x, y, fw, fh in np.asarray(found)]
 
