@@ -12,8 +12,9 @@ the real client, chain and cache (every campaign has its own seed: no cache hits
    finished, for D seconds; campaigns per hour. Target ≥ 10,000.
 Peak RSS (VmHWM) of every worker. Target < 1 GiB each. CPU seconds per campaign of every
 process (the API, the workers, this one, and the database servers when they run here), the
-throughput they allow at best, and the burst's P95 floor they imply: one provider call plus
-95 % of the burst's CPU work over the cores. Prints a table, writes bench/results/load.json.
+throughput they allow at best, and the burst's P95 they imply: one provider call plus 95 % of
+the burst's CPU work over the cores, and the cores the P95 target would take. Prints a table,
+writes bench/results/load.json.
 """
 
 from __future__ import annotations
@@ -374,14 +375,15 @@ def main() -> None:  # run as a script: worker processes re-import nothing from 
     print(f"{'sustained: CPU s per campaign, all':<44} {total:>20.3f}")
     print(f"{'  → at most, on ' + str(os.cpu_count()) + ' cores, campaigns per hour':<44} "
           f"{(os.cpu_count() or 1) * 3600 / total:>20,.0f}")  # fmt: skip
-    # The burst's 95th campaign cannot end before one provider call plus 95 % of the burst's
-    # CPU work (which only starts when the sources arrive) spread over every core.
+    # The burst's 95th campaign ends after about one provider call plus 95 % of the burst's
+    # CPU work (most of which waits for the sources) spread over every core: an estimate, as
+    # a little of that work (submission, the requests) overlaps the call.
     cores = os.cpu_count() or 1
     work = 0.95 * args.burst * total
-    b["p95_floor_s"] = round(args.latency + work / cores, 2)
+    b["p95_cpu_bound_s"] = round(args.latency + work / cores, 2)
     b["cores_for_target"] = round(work / (0.25 * args.latency), 1)
-    print(f"{'burst: P95 floor on ' + str(cores) + ' cores (call + CPU ÷ cores), s':<44} "
-          f"{b['p95_floor_s']:>20.2f}")  # fmt: skip
+    print(f"{'burst: P95 CPU-bound estimate, ' + str(cores) + ' cores, s':<44} "
+          f"{b['p95_cpu_bound_s']:>20.2f}")  # fmt: skip
     print(f"{'burst: cores the P95 target needs':<44} {b['cores_for_target']:>20.1f}")
     print(f"{'peak RSS per worker, MiB (< 1024)':<44} {rows['peak_rss_mib_per_worker']!s:>20}")
     ok = (
