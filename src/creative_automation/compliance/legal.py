@@ -1,85 +1,195 @@
-"""Prohibited words in the copy that appears on a creative (NFKC, case-folded, word-aware)."""
+"""Legal text checks on the copy of a creative: prohibited words and claims, required disclaimers.
+
+Pure functions over the texts that appear on a creative, keyed by field (message,
+call_to_action, disclaimer, ...). Matching rules and the obfuscations recognised are described
+in matching.py; normalisation in textnorm.py.
+"""
 
 from __future__ import annotations
 
-import re
-import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..imaging.fonts import CJK, script_of
 from .findings import Finding
+from .matching import Hit, compile_term, find_in
+from .textnorm import boundary, prepare, unspoof, words_key
 
 if TYPE_CHECKING:
     from ..brief import Brief
     from ..plan import CreativeSpec
 
-# Scripts written without spaces between words (besides CJK, which script_of knows): any
-# character boundary may be a word boundary, so a prohibited word is found as a plain substring.
-_UNSPACED = (
-    (0x0E00, 0x0EFF),  # Thai, Lao
-    (0x0F00, 0x0FFF),  # Tibetan (tsheg, not spaces)
-    (0x1000, 0x109F),  # Myanmar
-    (0x1780, 0x17FF),  # Khmer
-    (0x1950, 0x19FF),  # Tai Le, New Tai Lue, Khmer symbols
-    (0x1A20, 0x1AAF),  # Tai Tham
-    (0x1B00, 0x1B7F),  # Balinese
-    (0xA000, 0xA4CF),  # Yi
-    (0xA980, 0xA9FF),  # Javanese, Myanmar extended-B
-    (0xAA60, 0xAADF),  # Myanmar extended-A, Tai Viet
-)
-_JOINERS = frozenset("_\u200c\u200d")  # ZWNJ/ZWJ sit inside Persian and Indic words
-_SPACES = re.compile(r"\s+")
+__all__ = [
+    "DisclaimerCheck",
+    "Hit",
+    "check_disclaimers",
+    "disclaimer_findings",
+    "find_prohibited",
+    "missing_disclaimers",
+    "prohibited_findings",
+    "prohibited_word_findings",
+    "terms_for",
+]
 
 
-def _norm(text: str) -> str:
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+def terms_for(table: Mapping[str, Sequence[str]], locale: str) -> list[str]:
+    """The entries of a market/locale table that apply to `locale`, in table order.
+
+    Keys match case-insensitively: "*" (everywhere), the language ("es"), the market ("MX")
+    and the whole tag ("es-MX"); a script subtag is skipped ("zh-Hant-TW" is "zh", "TW")."""
+    tags = [t.lower() for t in locale.replace("_", "-").split("-") if t]
+    wanted = {"*", "-".join(tags)}
+    if tags:
+        wanted.add(tags[0])
+        wanted.update(t for t in tags[1:] if len(t) == 2 or t.isdigit())
+    found: dict[str, None] = {}
+    for key, entries in table.items():
+        if key.replace("_", "-").lower() in wanted:
+            found.update(dict.fromkeys(entries))
+    return list(found)
 
 
-def _unspaced(char: str) -> bool:
-    # Hangul counts too (script_of calls it CJK): Korean has spaces, but particles and endings
-    # attach to the word ("보장합니다"), so a whole-word match would miss nearly every use.
-    cp = ord(char)
-    return script_of(char) == CJK or any(lo <= cp <= hi for lo, hi in _UNSPACED)
+def find_prohibited(
+    texts: Mapping[str, str | None], terms: Sequence[str], locale: str
+) -> list[Hit]:
+    """Every occurrence of every term (a word or a multi-word claim) in every text field."""
+    compiled = [t for t in map(compile_term, dict.fromkeys(terms)) if t is not None]
+    hits: list[Hit] = []
+    for field, text in texts.items():
+        if not text:
+            continue
+        base = prepare(text)
+        for term in compiled:
+            prepared = unspoof(text, term.script, locale) if term.script else base
+            hits += find_in(term, field, prepared)
+    return hits
 
 
-def _wordy(char: str) -> bool:
-    # Letters, marks and digits: Python's \w leaves out combining marks, which would end a
-    # Devanagari or Thai word in the middle.
-    return unicodedata.category(char)[0] in "LMN" or char in _JOINERS
+def _where(field: str) -> str:
+    return "the " + field.replace("_", " ")
 
 
-def _boundary(outer: str | None, inner: str) -> bool:
-    """Whether a word may start (or end) between `outer` and its edge character `inner`."""
-    if outer is None or not _wordy(inner) or not _wordy(outer):
-        return True
-    return _unspaced(inner) or _unspaced(outer)
+def describe(hit: Hit) -> str:
+    """Why a hit was reported: 'found "fr33" (= "free") in the message'."""
+    if hit.obfuscated:
+        return f'found "{hit.matched}" (= "{hit.term}") in {_where(hit.field)}'
+    return f'found "{hit.matched}" in {_where(hit.field)}'
 
 
-def _occurs(word: str, text: str) -> bool:
-    """A whole-word occurrence of word in text (both normalised); substrings where unspaced."""
-    start = text.find(word)
+def prohibited_findings(
+    texts: Mapping[str, str | None],
+    terms: Sequence[str],
+    locale: str,
+    check: str = "prohibited_words",
+) -> list[Finding]:
+    """One failing finding per term and field it occurs in, or one passing finding; none when
+    there is nothing to check. `check` names the list ("prohibited_claims" for claims)."""
+    if not terms:
+        return []
+    hits = find_prohibited(texts, terms, locale)
+    if not hits:
+        fields = ", ".join(f.replace("_", " ") for f, t in texts.items() if t)
+        return [
+            Finding(
+                check=check,
+                status="pass",
+                detail=f"{len(set(terms))} terms checked in the {locale} {fields or 'copy'}",
+            )
+        ]
+    grouped: dict[tuple[str, str], list[Hit]] = {}
+    for hit in hits:
+        grouped.setdefault((hit.term, hit.field), []).append(hit)
+    return [
+        Finding(
+            check=check,
+            status="fail",
+            value=term,
+            detail=f"{locale}: " + "; ".join(describe(h) for h in group),
+        )
+        for (term, _), group in grouped.items()
+    ]
+
+
+@dataclass(frozen=True)
+class DisclaimerCheck:
+    """Whether one required disclaimer appears, and in which field."""
+
+    text: str
+    field: str | None  # the first field it appears in, None when missing
+
+    @property
+    def present(self) -> bool:
+        return self.field is not None
+
+
+def _contains(text_key: str, wanted: str) -> bool:
+    start = text_key.find(wanted)
     while start != -1:
-        end = start + len(word)
-        before = text[start - 1] if start else None
-        after = text[end] if end < len(text) else None
-        if _boundary(before, word[0]) and _boundary(after, word[-1]):
+        end = start + len(wanted)
+        before = text_key[start - 1] if start else None
+        after = text_key[end] if end < len(text_key) else None
+        if boundary(before, wanted[0]) and boundary(after, wanted[-1]):
             return True
-        start = text.find(word, start + 1)
+        start = text_key.find(wanted, start + 1)
     return False
 
 
+def check_disclaimers(
+    texts: Mapping[str, str | None], required: Sequence[str]
+) -> list[DisclaimerCheck]:
+    """Each required disclaimer, found in a field if all its words appear there in order.
+
+    Compared as folded words: case, width, spacing and punctuation may differ ("Terms apply."
+    is "terms  apply"); a missing, extra or changed word may not."""
+    keys = {field: words_key(text) for field, text in texts.items() if text}
+    checks = []
+    for disclaimer in dict.fromkeys(required):
+        wanted = words_key(disclaimer)
+        field = next((f for f, k in keys.items() if wanted and _contains(k, wanted)), None)
+        checks.append(DisclaimerCheck(disclaimer, field))
+    return checks
+
+
+def missing_disclaimers(texts: Mapping[str, str | None], required: Sequence[str]) -> list[str]:
+    """The required disclaimers that appear in none of the texts."""
+    return [c.text for c in check_disclaimers(texts, required) if not c.present]
+
+
+def disclaimer_findings(
+    texts: Mapping[str, str | None], required: Sequence[str], locale: str
+) -> list[Finding]:
+    """One finding per required disclaimer: pass where it appears, fail where it is missing."""
+    fields = ", ".join(f.replace("_", " ") for f, t in texts.items() if t) or "no text"
+    return [
+        Finding(
+            check="required_disclaimer",
+            status="pass" if c.present else "fail",
+            value=c.text,
+            detail=f"{locale}: present in {_where(c.field)}"
+            if c.field
+            else f"{locale}: missing (looked in {fields})",
+        )
+        for c in check_disclaimers(texts, required)
+    ]
+
+
 def prohibited_word_findings(spec: CreativeSpec, brief: Brief) -> list[Finding]:
+    """The brand kit's prohibited words in a creative's message and call to action, as one
+    finding (the shape the pipeline reports)."""
     words = brief.brand.prohibited_words if brief.brand else []
     if not words:
         return []
-    text = _norm(" ".join(filter(None, (spec.message, spec.call_to_action))))
-    hits = [w for w in words if (n := _norm(w)) and _occurs(n, text)]
+    texts = {"message": spec.message, "call_to_action": spec.call_to_action}
+    hits = find_prohibited(texts, words, spec.locale)
+    terms = {h.term for h in hits}
+    found = [w for w in dict.fromkeys(words) if w in terms]
     return [
         Finding(
             check="prohibited_words",
             status="fail" if hits else "pass",
-            value=", ".join(hits) if hits else None,
-            detail=f"prohibited by the brand kit, found in the {spec.locale} copy"
+            value=", ".join(found) if hits else None,
+            detail=f"prohibited by the brand kit, found in the {spec.locale} copy: "
+            + "; ".join(describe(h) for h in hits)
             if hits
             else f"{len(words)} prohibited words checked",
         )
