@@ -223,6 +223,13 @@ def _credentials(
             f"{cert_setting}: the signing certificate is self-signed, which C2PA refuses; use one "
             "issued by a CA (leaf first, then its chain)"
         )
+    try:
+        leaf.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier)
+    except x509.ExtensionNotFound:
+        raise ConfigError(
+            f"{cert_setting}: the signing certificate has no Authority Key Identifier extension, "
+            "which C2PA requires of a signer"
+        ) from None
     if _spki(key.public_key()) != _spki(leaf.public_key()):
         raise ConfigError(f"{key_setting}: the private key does not belong to {cert_setting}")
     if leaf.not_valid_after_utc <= _now():

@@ -61,8 +61,8 @@ def load_signer(
         source = "the development certificate" if credentials.development else cert_setting
         raise ConfigError(
             f"{cert_setting} / {key_setting}: C2PA refuses to sign with {source} ({error}); it "
-            "needs a leaf certificate issued by a CA, with the digitalSignature key usage and the "
-            "emailProtection extended key usage, and its own private key"
+            "needs a leaf certificate issued by a CA (with an Authority Key Identifier), the "
+            "digitalSignature key usage and the emailProtection extended key usage"
         ) from error
     return credentials
 
