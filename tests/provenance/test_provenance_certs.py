@@ -21,7 +21,7 @@ from creative_automation.provenance import (
     load_signer,
     load_signing_credentials,
 )
-from creative_automation.provenance.certs import CA_FILE, CA_KEY_FILE, CHAIN_FILE, KEY_FILE
+from creative_automation.provenance.devca import CA_FILE, CA_KEY_FILE, CHAIN_FILE, KEY_FILE
 
 
 def test_development_ca_is_made_once_and_reused(tmp_path: Path) -> None:
@@ -157,3 +157,10 @@ def test_the_settings_named_in_errors_are_the_callers(tmp_path: Path) -> None:
         load_signer(
             tmp_path / "nope.pem", "x", tmp_path, cert_setting="SIGNING_CERT", key_setting="K"
         )
+
+
+def test_a_data_dir_that_cannot_hold_the_development_ca_is_a_config_error(tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "data"
+    not_a_dir.write_text("a file where the data directory should be")
+    with pytest.raises(ConfigError, match="cannot make the development signing certificate"):
+        load_signer(None, None, not_a_dir)

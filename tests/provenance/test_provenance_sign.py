@@ -4,6 +4,7 @@ tampered file reading as invalid (not merely untrusted)."""
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -202,3 +203,14 @@ def test_a_configured_certificate_is_not_flagged_development(tmp_path: Path) -> 
     read = read_credentials(signed)
     assert read.valid and not read.development
     assert (read.signer, read.issuer) == ("Brand signer", "Brand Co")
+
+
+def test_signing_from_threads_at_once(signer: SigningCredentials) -> None:
+    data = _encode("JPEG")
+    sources = [GeneratedSource.for_provider("openai", f"model-{i}") for i in range(8)]
+    with ThreadPoolExecutor(4) as pool:
+        signed = list(
+            pool.map(lambda s: sign_image(data, "image/jpeg", Provenance("x", s), signer), sources)
+        )
+    models = [read_credentials(s, "image/jpeg").model for s in signed]
+    assert models == [s.model for s in sources]

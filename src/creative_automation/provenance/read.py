@@ -12,7 +12,7 @@ from typing import Any
 import c2pa
 
 from creative_automation.errors import AssetError
-from creative_automation.provenance.certs import DEV_ORG
+from creative_automation.provenance.devca import DEV_ORG
 from creative_automation.provenance.manifest import SIGNING_ASSERTION
 from creative_automation.provenance.model import CREATED, OPENED
 
