@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .findings import Finding
-from .matching import Hit, compile_term, find_in
-from .textnorm import boundary, prepare, unspoof, words_key
+from .matching import Hit, compile_term, find_in, spaced_runs
+from .textnorm import Prepared, boundary, prepare, unspoof, words_key
 
 if TYPE_CHECKING:
     from ..brief import Brief
@@ -58,10 +58,14 @@ def find_prohibited(
     for field, text in texts.items():
         if not text:
             continue
-        base = prepare(text)
+        views: dict[str | None, tuple[Prepared, list[tuple[int, int, str]]]] = {}
         for term in compiled:
-            prepared = unspoof(text, term.script, locale) if term.script else base
-            hits += find_in(term, field, prepared)
+            if term.script not in views:
+                view = unspoof(text, term.script, locale) if term.script else prepare(text)
+                views[term.script] = (view, spaced_runs(view.text))
+            view, runs = views[term.script]
+            if term.pattern.search(view.text) or (runs and term.spaced_out):  # cheap pre-check
+                hits += find_in(term, field, view, runs)
     return hits
 
 

@@ -74,11 +74,7 @@ class Term:
     script: str | None  # its alphabetic script, toward which look-alikes are mapped
     pattern: re.Pattern[str]
     literal: frozenset[str]  # digits and symbols the term itself contains ("#1", "100%")
-
-    @property
-    def spaced_out(self) -> bool:
-        """Whether the term is one word that could be spelled letter by letter."""
-        return " " not in self.norm and len(self.norm) >= 3
+    spaced_out: bool  # one word of 3+ characters, which could be spelled letter by letter
 
 
 def _letter_run(char: str, count: int, group: str) -> str:
@@ -108,7 +104,9 @@ def compile_term(text: str) -> Term | None:
     scripts = [s for c in norm if c.isalpha() and (s := script_of(c)) in ALPHABETIC]
     script = max(set(scripts), key=scripts.count) if scripts else None
     literal = frozenset(c for c in norm if not c.isalpha())
-    return Term(text, norm, words_key(norm), script, re.compile("".join(parts)), literal)
+    pattern = re.compile("".join(parts))
+    spaced_out = " " not in norm and len(norm) >= 3
+    return Term(text, norm, words_key(norm), script, pattern, literal, spaced_out)
 
 
 def _plausible(term: Term, matched: str) -> bool:
@@ -139,20 +137,25 @@ def _spans(term: Term, text: str) -> Iterator[tuple[int, int]]:
             pos = start + 1
 
 
-def _spaced_spans(term: Term, text: str) -> Iterator[tuple[int, int]]:
-    """Occurrences spelled letter by letter ("f.r.e.e"): the whole run must spell the term."""
-    for m in _SPACED.finditer(text):
-        step = len(m.group("sep")) + 1
-        letters = m.group()[::step]
-        if term.pattern.fullmatch(letters) and _plausible(term, letters):
-            yield m.start(), m.end()
+def spaced_runs(text: str) -> list[tuple[int, int, str]]:
+    """Letters standing alone between one repeated separator ("f.r.e.e"): (start, end, letters)."""
+    runs = []
+    if "." in text or " " in text or "-" in text or "_" in text or not text.isascii():
+        for m in _SPACED.finditer(text):
+            runs.append((m.start(), m.end(), m.group()[:: len(m.group("sep")) + 1]))
+    return runs
 
 
-def find_in(term: Term, field: str, prepared: Prepared) -> list[Hit]:
-    """Every occurrence of term in one prepared text field."""
+def find_in(
+    term: Term, field: str, prepared: Prepared, runs: list[tuple[int, int, str]] | None = None
+) -> list[Hit]:
+    """Every occurrence of term in one prepared text field (`runs`: its spaced_runs, if known)."""
     spans = list(_spans(term, prepared.text))
     if term.spaced_out:
-        spans += _spaced_spans(term, prepared.text)
+        for start, end, letters in spaced_runs(prepared.text) if runs is None else runs:
+            # the whole run must spell the term
+            if term.pattern.fullmatch(letters) and _plausible(term, letters):
+                spans.append((start, end))
     hits = []
     for start, end in sorted(spans):
         matched = prepared.span(start, end)

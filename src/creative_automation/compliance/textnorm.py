@@ -4,6 +4,7 @@ letters from another script mapped back, with every character traced to its orig
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -29,6 +30,7 @@ _UNSPACED = (
 ALPHABETIC = frozenset({LATIN, CYRILLIC, GREEK})
 # ZWNJ/ZWJ sit inside Persian and Indic words: dropped for comparison, but not a sign of evasion.
 _JOINERS = frozenset("\u200c\u200d")
+_IRREGULAR_SPACE = re.compile(r"^\s|\s$|\s\s|[^\S ]")  # leading, trailing, doubled, not " "
 _TATWEEL = "\u0640"  # Arabic elongation stroke: "مجـــاني" is مجاني drawn longer
 _GREEK_MARKS = frozenset("\u0301\u0308\u0342\u0313\u0314\u0345")  # caps drop tonos, dialytika
 
@@ -120,6 +122,7 @@ class Prepared:
     ends: tuple[int, ...]
     hidden: frozenset[int]  # positions in text that had an invisible character removed before
     swapped: frozenset[int]  # positions in text holding a letter mapped from a look-alike
+    scripts: frozenset[str]  # the alphabetic scripts its letters are in
 
     def span(self, start: int, end: int) -> str:
         """The original text behind text[start:end]."""
@@ -130,7 +133,9 @@ def _clusters(text: str) -> list[tuple[int, int]]:
     """(start, end) of each character with the combining marks that follow it."""
     out: list[tuple[int, int]] = []
     for i, char in enumerate(text):
-        if out and unicodedata.category(char)[0] == "M" and not _invisible(char):
+        if char.isascii():
+            out.append((i, i + 1))
+        elif out and unicodedata.category(char)[0] == "M" and not _invisible(char):
             out[-1] = (out[-1][0], i + 1)
         else:
             out.append((i, i + 1))
@@ -143,6 +148,13 @@ def prepare(text: str) -> Prepared:
 
     Whitespace runs become one space; whitespace between two characters of unspaced scripts
     ("免 费") is dropped like an invisible character, since it cannot end a word there."""
+    if text.isascii() and not _IRREGULAR_SPACE.search(text):  # most copy: a straight lowering
+        folded = text.lower()
+        n = len(text)
+        latin = frozenset({LATIN}) if any(c.isalpha() for c in folded) else frozenset()
+        return Prepared(
+            text, folded, tuple(range(n)), tuple(range(1, n + 1)), frozenset(), frozenset(), latin
+        )
     chars: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -150,6 +162,16 @@ def prepare(text: str) -> Prepared:
     pending_space: int | None = None
     for lo, hi in _clusters(text):
         cluster = text[lo:hi]
+        if cluster.isascii() and not cluster.isspace():  # the common case, without unicodedata
+            if chars and pending_space is not None:
+                chars.append(" ")
+                starts.append(pending_space)
+                ends.append(pending_space + 1)
+            pending_space = None
+            chars.append(cluster.lower())
+            starts.append(lo)
+            ends.append(hi)
+            continue
         if _invisible(cluster[0]):
             if cluster[0] not in _JOINERS:
                 hidden.add(len(chars))
@@ -173,8 +195,11 @@ def prepare(text: str) -> Prepared:
             chars.append(c)
             starts.append(lo)
             ends.append(hi)
+    folded = "".join(chars)
+    scripts = {LATIN} if any(c.isalpha() and c.isascii() for c in folded) else set()
+    scripts.update(s for c in folded if not c.isascii() and (s := script_of(c)) in ALPHABETIC)
     return Prepared(
-        text, "".join(chars), tuple(starts), tuple(ends), frozenset(hidden), frozenset()
+        text, folded, tuple(starts), tuple(ends), frozenset(hidden), frozenset(), frozenset(scripts)
     )
 
 
@@ -216,10 +241,13 @@ def unspoof(original: str, target: str, locale: str) -> Prepared:
     a word wholly in another alphabet, every letter of which has a target look-alike ("ѕаlе"),
     is mapped too unless that alphabet is the locale's own (a Russian "сор" stays Russian)."""
     prepared = prepare(original)
+    home = locale_script(locale)
+    scripts = prepared.scripts
+    if (target not in scripts or len(scripts) == 1) and scripts <= {target, home}:
+        return prepared  # no word can mix the target with another alphabet or be foreign
     table = _lookalikes()
     text = list(prepared.text)
     swapped: set[int] = set()
-    home = locale_script(locale)
     i, n = 0, len(text)
     while i < n:
         if not wordy(text[i]):
@@ -228,16 +256,16 @@ def unspoof(original: str, target: str, locale: str) -> Prepared:
         j = i
         while j < n and wordy(text[j]):
             j += 1
-        scripts = {s for c in text[i:j] if c.isalpha() and (s := script_of(c)) in ALPHABETIC}
-        others = scripts - {target}
+        in_word = {s for c in text[i:j] if c.isalpha() and (s := script_of(c)) in ALPHABETIC}
+        others = in_word - {target}
         if others:
             foreign = [k for k in range(i, j) if text[k].isalpha() and script_of(text[k]) != target]
             whole = (
-                target not in scripts
+                target not in in_word
                 and home not in others
                 and all(target in table.get(text[k], {}) for k in foreign)
             )
-            if target in scripts or whole:
+            if target in in_word or whole:
                 for k in foreign:
                     if (mapped := table.get(text[k], {}).get(target)) is not None:
                         text[k] = mapped
@@ -252,4 +280,5 @@ def unspoof(original: str, target: str, locale: str) -> Prepared:
         prepared.ends,
         prepared.hidden,
         frozenset(swapped),
+        prepared.scripts,
     )
