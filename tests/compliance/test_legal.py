@@ -1,4 +1,4 @@
-"""Prohibited words: whole words where scripts use spaces, substrings where they do not."""
+"""Legal text checks: prohibited words and claims (plain or obfuscated), required disclaimers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,15 @@ import pytest
 
 from creative_automation.brief import parse_brief
 from creative_automation.compliance.findings import Finding
-from creative_automation.compliance.legal import prohibited_word_findings
+from creative_automation.compliance.legal import (
+    check_disclaimers,
+    disclaimer_findings,
+    find_prohibited,
+    missing_disclaimers,
+    prohibited_findings,
+    prohibited_word_findings,
+    terms_for,
+)
 from creative_automation.plan import make_plan
 from factories import brief_data
 
@@ -111,3 +119,327 @@ def test_the_finding_names_every_word_found() -> None:
     assert finding.blocking
     assert finding.value == "free, guaranteed"
     assert "en-US" in finding.detail
+
+
+# --- find_prohibited: a labelled set of positives and near-misses --------------------------------
+
+# (locale, term, text, the original text that must be reported, whether it is obfuscated)
+POSITIVES: list[tuple[str, str, str, str, bool]] = [
+    # Latin: plain, case, width, claims
+    ("en-US", "free", "Get it free today", "free", False),
+    ("en-US", "free", "GET IT FREE", "FREE", False),
+    ("en-US", "free", "Sugar-free, all day", "free", False),
+    ("en-US", "clinically proven", "Clinically proven to work", "Clinically proven", False),
+    ("en-US", "clinically proven", "clinically-proven formula", "clinically-proven", False),
+    ("en-US", "clinically proven", "clinically\nproven", "clinically\nproven", False),
+    ("en-US", "100% natural", "Now 100% natural!", "100% natural", False),
+    ("fr-FR", "100% natural", "100 % natural", "100 % natural", False),
+    ("en-US", "#1", "The #1 roast", "#1", False),
+    ("de-DE", "Straße", "DIE STRASSE", "STRASSE", False),
+    ("en-US", "free", "ＦＲＥＥ coffee", "ＦＲＥＥ", True),  # full-width
+    ("en-US", "free", "𝐟𝐫𝐞𝐞 coffee", "𝐟𝐫𝐞𝐞", True),  # mathematical bold
+    # leetspeak
+    ("en-US", "free", "Get it fr33 now", "fr33", True),
+    ("en-US", "free", "FR3E shipping", "FR3E", True),
+    ("es-MX", "gratis", "Envío gr@tis hoy", "gr@tis", True),
+    ("en-US", "sale", "$ale today", "$ale", True),
+    ("en-US", "sale", "5ale today", "5ale", True),
+    ("en-US", "lose weight", "L0se weight fast", "L0se weight", True),
+    ("en-US", "miracle", "a m!racle cream", "m!racle", True),
+    ("en-US", "best", "the be$7 deal", "be$7", True),
+    # separators inside a word
+    ("en-US", "free", "f.r.e.e gift", "f.r.e.e", True),
+    ("en-US", "free", "it's f r e e", "f r e e", True),
+    ("en-US", "free", "f-r-e-e gift", "f-r-e-e", True),
+    ("en-US", "free", "f_r_e_e gift", "f_r_e_e", True),
+    ("en-US", "free", "F. R. E. E. gift", "F. R. E. E", True),
+    ("en-US", "free", "f r 3 3 gift", "f r 3 3", True),
+    ("en-US", "sale", "S A L E now on", "S A L E", True),
+    # elongation: a letter three or more times
+    ("en-US", "free", "freeee stuff", "freeee", True),
+    ("en-US", "sale", "big saaale", "saaale", True),
+    # invisible characters
+    ("en-US", "free", "fr\u200bee gift", "fr\u200bee", True),
+    ("en-US", "free", "f\u00adree gift", "f\u00adree", True),  # soft hyphen
+    ("en-US", "free", "fre\u2060e gift", "fre\u2060e", True),  # word joiner
+    # look-alike letters of another alphabet
+    ("en-US", "free", "frее gift", "frее", True),  # Cyrillic е
+    ("en-US", "sale", "ѕаlе now on", "ѕаlе", True),  # a whole word of Cyrillic look-alikes
+    ("en-US", "cure", "a сurе for", "сurе", True),  # Cyrillic с, е
+    ("en-US", "guaranteed", "guarαnteed results", "guarαnteed", True),  # Greek α
+    ("en-US", "free", "fr\u0435\u200be", "fr\u0435\u200be", True),  # both at once
+    # Cyrillic
+    ("ru-RU", "бесплатно", "Доставка бесплатно", "бесплатно", False),
+    ("ru-RU", "бесплатно", "БЕСПЛАТНО!", "БЕСПЛАТНО", False),
+    ("ru-RU", "бесплатно", "мы дарим бecплaтнo", "бecплaтнo", True),  # Latin e, a, o
+    ("ru-RU", "бесплатно", "б е с п л а т н о", "б е с п л а т н о", True),
+    # Greek: capitals drop the accents
+    ("el-GR", "δωρεάν", "Αποστολή δωρεάν", "δωρεάν", False),
+    ("el-GR", "δωρεάν", "ΑΠΟΣΤΟΛΗ ΔΩΡΕΑΝ", "ΔΩΡΕΑΝ", False),
+    ("el-GR", "δωρεάν", "αποστολή δωpεάν", "δωpεάν", True),  # Latin p for ρ
+    # Arabic
+    ("ar-AE", "مجاني", "شحن مجاني اليوم", "مجاني", False),
+    ("ar-AE", "مجاني", "شحن مجـــاني اليوم", "مجـــاني", True),  # tatweel
+    ("ar-AE", "مجاني", "شحن مجا\u200bني", "مجا\u200bني", True),
+    # Devanagari
+    ("hi-IN", "मुफ़्त", "मुफ़्त डिलीवरी", "मुफ़्त", False),
+    ("hi-IN", "मुफ़्त", "आज मुफ़\u200b्त", "मुफ़\u200b्त", True),
+    # Japanese, Chinese, Thai, Korean: substrings
+    ("ja-JP", "無料", "送料無料でお届け", "無料", False),
+    ("ja-JP", "保証", "効果を保\u200b証します", "保\u200b証", True),
+    ("ja-JP", "ムリョウ", "ﾑﾘｮｳ", "ﾑﾘｮｳ", True),  # half-width katakana
+    ("ja-JP", "free", "今すぐfreeでお届け", "free", False),
+    ("zh-Hans-CN", "免费", "今天免费送货", "免费", False),
+    ("zh-Hans-CN", "免费", "今天免 费送货", "免 费", True),
+    ("th-TH", "ฟรี", "ส่งฟรีวันนี้", "ฟรี", False),
+    ("th-TH", "ฟรี", "ส่งฟ\u200bรีวันนี้", "ฟ\u200bรี", True),
+    ("ko-KR", "무료", "무료배송", "무료", False),
+    ("ko-KR", "무료", "오늘 무\u200b료 배송", "무\u200b료", True),
+]
+
+# (locale, term, text): nothing may be reported
+NEGATIVES: list[tuple[str, str, str]] = [
+    # longer words (the Scunthorpe problem)
+    ("en-US", "free", "Freedom in every sip"),
+    ("en-US", "free", "Carefree mornings"),
+    ("en-GB", "cunt", "Scunthorpe United"),
+    ("en-US", "ass", "A classic, first-class assessment"),
+    ("en-US", "hell", "Hello from the shell"),
+    ("en-GB", "sex", "Made in Sussex"),
+    ("en-US", "rapist", "Ask your therapist"),
+    ("en-US", "the rapist", "Ask your therapist"),
+    ("en-US", "cure", "Secure checkout"),
+    ("en-US", "100% natural", "100% naturally sourced"),
+    ("en-US", "#1", "Roast #10 is back"),
+    ("en-US", "free", "the offer ends"),
+    ("en-US", "fr", "the offer ends"),
+    # leet must not read numbers, prices or punctuation as words
+    ("en-US", "free", "fr33dom fighters"),
+    ("en-US", "ssale", "$5 sale"),
+    ("en-US", "sssale", "$5 sale"),
+    ("en-US", "sale", "$5 ale, tonight"),
+    ("en-US", "los", "105 stores"),
+    ("en-US", "lol", "Room 101"),
+    ("en-US", "ahi", "Ah! Fresh"),
+    ("en-US", "bee", "Call 833 now"),
+    ("en-US", "sale", "5415 units"),
+    # a doubled letter is a different word, not an elongation
+    ("en-US", "god", "Good morning"),
+    ("en-US", "cop", "Join the coop"),
+    ("fr-FR", "sale", "Une salle comble"),
+    ("en-US", "bet", "Beet salad"),
+    ("en-US", "lose", "Loose leaf tea"),
+    # spaced letters must spell the whole term, one separator throughout
+    ("en-US", "free", "a f r e e gift"),  # read as "afree": an article is not told from a letter
+    ("en-US", "sale", "S A L E S team"),
+    ("en-US", "rapist", "t h e r a p i s t"),
+    ("en-US", "free", "f.r e-e"),
+    ("en-US", "usa", "U S A B"),
+    # claims need a separator between their words
+    ("en-US", "risk free", "riskfree"),
+    ("en-US", "clinically proven", "clinicallyproven"),
+    # other scripts: a real word is not a look-alike, an inflection is another word
+    ("ru-RU", "cop", "Сор на полу"),  # Russian "сор" (litter) in a Russian ad
+    ("ru-RU", "бесплатно", "бесплатного"),
+    ("el-GR", "opa", "Η ώρα"),
+    ("ar-AE", "مجاني", "تجربة مجانية اليوم"),
+    ("hi-IN", "मुफ़्त", "मुफ़्तख़ोर"),
+    ("ja-JP", "無料", "有料オプション"),
+    ("ja-JP", "free", "今すぐfreedomでお届け"),
+    ("zh-Hans-CN", "免费", "免税商品"),
+    ("th-TH", "ฟรี", "ซิกมันด์ ฟรอยด์"),
+    ("ko-KR", "무료", "유료 배송"),
+]
+
+
+@pytest.mark.parametrize(("locale", "term", "text", "matched", "obfuscated"), POSITIVES)
+def test_every_labelled_positive_is_found(
+    locale: str, term: str, text: str, matched: str, obfuscated: bool
+) -> None:
+    hits = find_prohibited({"message": text}, [term], locale)
+    assert [(h.term, h.field, h.matched, h.obfuscated) for h in hits] == [
+        (term, "message", matched, obfuscated)
+    ]
+    (hit,) = hits
+    assert text[hit.start : hit.end] == matched
+
+
+@pytest.mark.parametrize(("locale", "term", "text"), NEGATIVES)
+def test_no_labelled_negative_is_found(locale: str, term: str, text: str) -> None:
+    assert find_prohibited({"message": text}, [term], locale) == []
+
+
+def test_recall_and_precision_over_the_labelled_set() -> None:
+    def hit(locale: str, term: str, text: str) -> bool:
+        return bool(find_prohibited({"message": text}, [term], locale))
+
+    found = sum(hit(locale, term, text) for locale, term, text, *_ in POSITIVES)
+    false = sum(hit(locale, term, text) for locale, term, text in NEGATIVES)
+    assert (found / len(POSITIVES), false) == (1.0, 0)
+    scripts = {loc.split("-")[0] for loc, *_ in POSITIVES}
+    assert {"en", "ru", "el", "ar", "hi", "ja", "zh", "th", "ko"} <= scripts
+
+
+# --- where, which and why ---------------------------------------------------------------------
+
+
+def test_every_field_is_checked_and_named() -> None:
+    texts = {
+        "message": "Fresh every morning",
+        "call_to_action": "Get it FR33",
+        "disclaimer": "Results are clinically proven.",
+        "generated_copy": None,
+    }
+    hits = find_prohibited(texts, ["free", "clinically proven"], "en-US")
+    assert [(h.field, h.term, h.matched, h.obfuscated) for h in hits] == [
+        ("call_to_action", "free", "FR33", True),
+        ("disclaimer", "clinically proven", "clinically proven", False),
+    ]
+
+
+def test_every_occurrence_is_a_hit() -> None:
+    hits = find_prohibited({"message": "Free, free, fr33!"}, ["free"], "en-US")
+    assert [(h.matched, h.start) for h in hits] == [("Free", 0), ("free", 6), ("fr33", 12)]
+
+
+def test_a_term_listed_twice_is_reported_once() -> None:
+    assert len(find_prohibited({"message": "free"}, ["free", "free"], "en-US")) == 1
+
+
+def test_empty_terms_are_ignored() -> None:
+    assert find_prohibited({"message": "free"}, ["", "  ", "\u200b"], "en-US") == []
+
+
+def test_findings_say_which_word_where_and_why() -> None:
+    texts = {"message": "Get it fr33 today", "call_to_action": "Free trial"}
+    found = prohibited_findings(texts, ["free", "cure"], "en-US")
+    assert [(f.check, f.status, f.value) for f in found] == [
+        ("prohibited_words", "fail", "free"),
+        ("prohibited_words", "fail", "free"),
+    ]
+    assert found[0].detail == 'en-US: found "fr33" (= "free") in the message'
+    assert found[1].detail == 'en-US: found "Free" in the call to action'
+
+
+def test_claims_findings_carry_their_own_check_name() -> None:
+    (finding,) = prohibited_findings(
+        {"disclaimer": "100 % Natural"}, ["100% natural"], "fr-FR", check="prohibited_claims"
+    )
+    assert (finding.check, finding.status, finding.value) == (
+        "prohibited_claims",
+        "fail",
+        "100% natural",
+    )
+
+
+def test_clean_texts_give_one_passing_finding_and_no_terms_give_none() -> None:
+    (finding,) = prohibited_findings({"message": "Fresh", "cta": None}, ["free", "cure"], "en-US")
+    assert (finding.status, finding.value) == ("pass", None)
+    assert finding.detail == "2 terms checked in the en-US message"
+    assert prohibited_findings({"message": "free"}, [], "en-US") == []
+
+
+def test_the_pipeline_finding_explains_an_obfuscated_word() -> None:
+    (finding,) = findings(["free"], "Get it fr33 today")
+    assert finding.status == "fail"
+    assert finding.value == "free"
+    assert 'found "fr33" (= "free") in the message' in finding.detail
+
+
+# --- required disclaimers ------------------------------------------------------------------------
+
+TERMS = "Terms and conditions apply."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Terms and conditions apply.",
+        "*terms and conditions apply",
+        "TERMS  AND\nCONDITIONS APPLY!",
+        "Offer ends Sunday. Terms and conditions apply. See site.",
+        "Terms, and conditions, apply",
+        "Ｔｅｒｍｓ and conditions apply",
+    ],
+)
+def test_a_disclaimer_is_present_despite_case_space_and_punctuation(text: str) -> None:
+    (check,) = check_disclaimers({"message": "Fresh", "disclaimer": text}, [TERMS])
+    assert check.present and check.field == "disclaimer"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Terms apply.",  # a word missing
+        "Terms and some conditions apply.",  # a word inserted
+        "Terms and conditions applying",  # a word changed
+        "Conditions and terms apply",  # reordered
+        "",
+    ],
+)
+def test_a_disclaimer_with_different_words_is_missing(text: str) -> None:
+    assert missing_disclaimers({"disclaimer": text}, [TERMS]) == [TERMS]
+
+
+def test_disclaimers_in_unspaced_scripts_ignore_the_punctuation_around_them() -> None:
+    texts = {"disclaimer": "※個人の感想です。効果には個人差があります"}
+    assert missing_disclaimers(texts, ["個人の感想です", "効果を保証するものではありません"]) == [
+        "効果を保証するものではありません"
+    ]
+
+
+def test_disclaimer_findings_pass_and_fail_one_by_one() -> None:
+    texts = {"message": "Fresh roast", "disclaimer": "Terms and conditions apply"}
+    found = disclaimer_findings(texts, [TERMS, "18+ only"], "en-GB")
+    assert [(f.check, f.status, f.value) for f in found] == [
+        ("required_disclaimer", "pass", TERMS),
+        ("required_disclaimer", "fail", "18+ only"),
+    ]
+    assert found[0].detail == "en-GB: present in the disclaimer"
+    assert found[1].detail == "en-GB: missing (looked in message, disclaimer)"
+
+
+def test_tables_per_market_and_locale() -> None:
+    table = {
+        "*": ["Terms apply"],
+        "MX": ["Consulte a su médico"],
+        "es-MX": ["Promoción válida en México"],
+        "es": ["Consulte a su médico", "IVA incluido"],
+        "fr": ["Mangez cinq fruits et légumes par jour"],
+        "us": ["Not available in all states"],
+    }
+    assert terms_for(table, "es-MX") == [
+        "Terms apply",
+        "Consulte a su médico",
+        "Promoción válida en México",
+        "IVA incluido",
+    ]
+    assert terms_for(table, "en_US") == ["Terms apply", "Not available in all states"]
+    assert terms_for({"tw": ["x"], "zh": ["y"], "hant": ["z"]}, "zh-Hant-TW") == ["x", "y"]
+
+
+# --- speed ---------------------------------------------------------------------------------------
+
+
+def test_fifty_terms_on_a_creative_take_well_under_a_millisecond() -> None:
+    import time
+
+    from creative_automation.compliance import textnorm
+
+    terms = [f"word{i}" for i in range(40)] + ["free", "clinically proven", "100% natural"]
+    terms += ["бесплатно", "δωρεάν", "مجاني", "无料", "免费", "ฟรี", "무료"]
+    texts = {
+        "message": "Fresh roast, delivered every morning to your door",
+        "call_to_action": "Order now",
+        "disclaimer": "Offer valid until 31 December. Terms and conditions apply.",
+    }
+    find_prohibited(texts, terms, "en-US")  # compiles the terms once
+    best = float("inf")
+    for i in range(30):
+        textnorm.prepare.cache_clear()
+        textnorm.unspoof.cache_clear()
+        varied = {k: f"{v} {i}" for k, v in texts.items()}
+        t0 = time.perf_counter()
+        find_prohibited(varied, terms, "en-US")
+        best = min(best, time.perf_counter() - t0)
+    assert best < 1e-3  # measured ~0.2 ms; generous for a loaded CI machine

@@ -47,8 +47,9 @@ _EDGE_PUNCT = frozenset("!|(+")  # at a word's edge these are punctuation ("free
 # Between the words of a claim: any run of spaces and punctuation ("clinically-proven").
 _GAP = r"[\s\-‐‑‒–—―_/·.,:;!?'’\"“”()]+"
 _CHUNK = r"(?:[^\W_]|[" + re.escape("".join(sorted(_LEET_CHARS))) + r"])"
-_SPACED = re.compile(
-    rf"(?<![^\W_]){_CHUNK}(?P<sep>[ .\-_*·•‧∙~/]{{1,3}}){_CHUNK}(?:(?P=sep){_CHUNK})+(?![^\W_])"
+_SPACED = re.compile(  # no letter or apostrophe before the first letter: "it's f r e e"
+    rf"(?<![^\W_])(?<!['’]){_CHUNK}(?P<sep>[ .\-_*·•‧∙~/]{{1,3}}){_CHUNK}"
+    rf"(?:(?P=sep){_CHUNK})+(?![^\W_])"
 )
 
 
@@ -91,8 +92,10 @@ def compile_term(text: str) -> Term | None:
     if not norm.strip():
         return None
     parts: list[str] = []
+    at = 0
     for i, (char, run) in enumerate(groupby(norm)):
         count = len(list(run))
+        prev, at = norm[at - 1] if at else " ", at + count
         if char == " ":
             parts.append(_GAP)
         elif char.isalpha() and script_of(char) in ALPHABETIC:
@@ -100,7 +103,7 @@ def compile_term(text: str) -> Term | None:
         elif wordy(char):
             parts.append(re.escape(char * count))
         else:  # a symbol: "100 %" is "100%"
-            parts.append(" ?" + re.escape(char * count))
+            parts.append((" ?" if wordy(prev) else "") + re.escape(char * count))
     scripts = [s for c in norm if c.isalpha() and (s := script_of(c)) in ALPHABETIC]
     script = max(set(scripts), key=scripts.count) if scripts else None
     literal = frozenset(c for c in norm if not c.isalpha())

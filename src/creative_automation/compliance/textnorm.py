@@ -135,7 +135,14 @@ def _clusters(text: str) -> list[tuple[int, int]]:
     for i, char in enumerate(text):
         if char.isascii():
             out.append((i, i + 1))
-        elif out and unicodedata.category(char)[0] == "M" and not _invisible(char):
+        elif (
+            out
+            and (
+                (unicodedata.category(char)[0] == "M" and not _invisible(char))
+                # an invisible character between a letter and its mark ("फ़\u200b्त") is inside it
+                or (_invisible(char) and unicodedata.category(text[i + 1 : i + 2] or " ")[0] == "M")
+            )
+        ):
             out[-1] = (out[-1][0], i + 1)
         else:
             out.append((i, i + 1))
@@ -176,9 +183,12 @@ def prepare(text: str) -> Prepared:
             if cluster[0] not in _JOINERS:
                 hidden.add(len(chars))
             continue
-        piece = fold(cluster)
+        visible = "".join(c for c in cluster if not _invisible(c))
+        piece = fold(visible)
         if not piece:
             continue
+        if len(visible) < len(cluster) and any(c not in _JOINERS for c in cluster if _invisible(c)):
+            hidden.add(len(chars) + max(1, len(piece) - 1))
         if piece.isspace():
             if pending_space is None and chars:
                 pending_space = lo
