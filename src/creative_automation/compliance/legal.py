@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .findings import Finding
-from .matching import Hit, compile_term, find_in, spaced_runs
+from .matching import Hit, Term, compile_term, find_in, spaced_runs
 from .textnorm import Prepared, boundary, prepare, unspoof, words_key
 
 if TYPE_CHECKING:
@@ -53,7 +53,11 @@ def find_prohibited(
     texts: Mapping[str, str | None], terms: Sequence[str], locale: str
 ) -> list[Hit]:
     """Every occurrence of every term (a word or a multi-word claim) in every text field."""
-    compiled = [t for t in map(compile_term, dict.fromkeys(terms)) if t is not None]
+    unique: dict[str, Term] = {}  # "FREE" and "free" are one term: the first listed names it
+    for term in map(compile_term, terms):
+        if term is not None:
+            unique.setdefault(term.norm, term)
+    compiled = list(unique.values())
     hits: list[Hit] = []
     for field, text in texts.items():
         if not text:

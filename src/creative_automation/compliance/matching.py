@@ -46,6 +46,7 @@ _LEET_CHARS = frozenset("".join(LEET.values()))
 _EDGE_PUNCT = frozenset("!|(+")  # at a word's edge these are punctuation ("free!"), not letters
 # Between the words of a claim: any run of spaces and punctuation ("clinically-proven").
 _GAP = r"[\s\-‐‑‒–—―_/·.,:;!?'’\"“”()]+"
+_JOINING = re.compile(r"[\-‐‑‒–—―_/·.'’]")  # inside a listed term: may be a gap, or nothing
 _CHUNK = r"(?:[^\W_]|[" + re.escape("".join(sorted(_LEET_CHARS))) + r"])"
 _SPACED = re.compile(  # no letter or apostrophe before the first letter: "it's f r e e"
     rf"(?<![^\W_])(?<!['’]){_CHUNK}(?P<sep>[ .\-_*·•‧∙~/]{{1,3}}){_CHUNK}"
@@ -89,8 +90,8 @@ def _letter_run(char: str, count: int, group: str) -> str:
 def compile_term(text: str) -> Term | None:
     """The matcher for one listed term, or None when it folds to nothing."""
     norm = fold_text(text)
-    if not norm.strip():
-        return None
+    if not any(c != " " and not _JOINING.fullmatch(c) for c in norm):
+        return None  # nothing to find: blank, or only hyphens and apostrophes
     parts: list[str] = []
     at = 0
     for i, (char, run) in enumerate(groupby(norm)):
@@ -98,6 +99,8 @@ def compile_term(text: str) -> Term | None:
         prev, at = norm[at - 1] if at else " ", at + count
         if char == " ":
             parts.append(_GAP)
+        elif _JOINING.fullmatch(char):  # "risk-free", "don't": also "risk free", "riskfree"
+            parts.append(f"(?:{_GAP})?")
         elif char.isalpha() and script_of(char) in ALPHABETIC:
             parts.append(_letter_run(char, count, f"r{i}"))
         elif wordy(char):
@@ -119,7 +122,9 @@ def _plausible(term: Term, matched: str) -> bool:
         return True
     letters = sum(1 for c in matched if c.isalpha())
     edges = {matched[0], matched[-1]} & _EDGE_PUNCT - term.literal
-    return letters >= max(stand_ins, 1) and not edges
+    # short words need a majority of real letters: "4g" is a network, not "ag"
+    enough = letters > stand_ins if len(term.norm) <= 3 else letters >= stand_ins
+    return enough and not edges
 
 
 def _spans(term: Term, text: str) -> Iterator[tuple[int, int]]:
@@ -127,6 +132,9 @@ def _spans(term: Term, text: str) -> Iterator[tuple[int, int]]:
     pos = 0
     while (m := term.pattern.search(text, pos)) is not None:
         start, end = m.span()
+        if start == end:  # a term of only joining punctuation ("-") may match nothing
+            pos = start + 1
+            continue
         before = text[start - 1] if start else None
         after = text[end] if end < len(text) else None
         if (
@@ -153,17 +161,19 @@ def find_in(
     term: Term, field: str, prepared: Prepared, runs: list[tuple[int, int, str]] | None = None
 ) -> list[Hit]:
     """Every occurrence of term in one prepared text field (`runs`: its spaced_runs, if known)."""
-    spans = list(_spans(term, prepared.text))
+    spans = [(start, end, False) for start, end in _spans(term, prepared.text)]
     if term.spaced_out:
         for start, end, letters in spaced_runs(prepared.text) if runs is None else runs:
             # the whole run must spell the term
             if term.pattern.fullmatch(letters) and _plausible(term, letters):
-                spans.append((start, end))
+                spans.append((start, end, True))
     hits = []
-    for start, end in sorted(spans):
+    for start, end, spaced in sorted(spans):
         matched = prepared.span(start, end)
         disguised = (
-            plain_words(matched) != term.key
+            spaced
+            # a plain occurrence has the term's words, joined by any punctuation or none
+            or plain_words(matched).replace(" ", "") != term.key.replace(" ", "")
             or any(start < h < end for h in prepared.hidden)
             or any(start <= k < end for k in prepared.swapped)
         )
