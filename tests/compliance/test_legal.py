@@ -426,7 +426,8 @@ def test_tables_per_market_and_locale() -> None:
         "IVA incluido",
     ]
     assert terms_for(table, "en_US") == ["Terms apply", "Not available in all states"]
-    assert terms_for({"tw": ["x"], "zh": ["y"], "hant": ["z"]}, "zh-Hant-TW") == ["x", "y"]
+    script_table = {"tw": ["x"], "zh": ["y"], "hant": ["z"], "zh-TW": ["w"]}
+    assert terms_for(script_table, "zh-Hant-TW") == ["x", "y", "w"]
 
 
 # --- speed ---------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ __all__ = [
     "DisclaimerCheck",
     "Hit",
     "check_disclaimers",
+    "describe",
     "disclaimer_findings",
     "find_prohibited",
     "missing_disclaimers",
@@ -36,12 +37,15 @@ def terms_for(table: Mapping[str, Sequence[str]], locale: str) -> list[str]:
     """The entries of a market/locale table that apply to `locale`, in table order.
 
     Keys match case-insensitively: "*" (everywhere), the language ("es"), the market ("MX")
-    and the whole tag ("es-MX"); a script subtag is skipped ("zh-Hant-TW" is "zh", "TW")."""
+    and the whole tag ("es-MX"); a script subtag is skipped ("zh-Hant-TW" is "zh", "TW",
+    "zh-TW")."""
     tags = [t.lower() for t in locale.replace("_", "-").split("-") if t]
     wanted = {"*", "-".join(tags)}
     if tags:
+        regions = [t for t in tags[1:] if len(t) == 2 or t.isdigit()]
         wanted.add(tags[0])
-        wanted.update(t for t in tags[1:] if len(t) == 2 or t.isdigit())
+        wanted.update(regions)
+        wanted.update(f"{tags[0]}-{r}" for r in regions)  # "zh-TW" applies to "zh-Hant-TW"
     found: dict[str, None] = {}
     for key, entries in table.items():
         if key.replace("_", "-").lower() in wanted:
