@@ -2,9 +2,9 @@
 
 A worker runs many campaigns on threads and `cap run` renders groups in one process per core;
 either way every core already has a kernel to run. OpenCV's and OpenBLAS's own thread pools
-on top of that only add threads that spin waiting for work and contend for the same cores:
-measured under load (two workers × 20 campaigns on two cores) they cost a fifth of a worker's
-CPU per campaign.
+on top of that only add threads contending for the same cores (N campaign threads × 2 + 2
+more). Under the load benchmark the difference was within its run-to-run noise: this is about
+not oversubscribing, not a measured speed-up.
 """
 
 from __future__ import annotations
