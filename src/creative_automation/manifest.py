@@ -96,13 +96,15 @@ class Manifest(BaseModel):
     prices_read_on: str | None = None  # date of the price table the costs come from
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temp file + rename so a reader never sees half a file."""
+def write_atomic(path: Path, data: bytes, *, private: bool = False) -> None:
+    """Write via a temp file + rename so a reader never sees half a file; `private` keeps it
+    readable by this user only (a key), from the moment it exists."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         # mkstemp makes the file private (0600); outputs get the usual umask-based mode
-        os.fchmod(fd, 0o666 & ~_UMASK)
+        if not private:
+            os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)

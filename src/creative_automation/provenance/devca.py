@@ -4,7 +4,6 @@ under the data directory (C2PA refuses a self-signed signer) and reused after.""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import secrets
 import shutil
 from pathlib import Path
@@ -15,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from creative_automation.errors import ConfigError
+from creative_automation.manifest import write_atomic
 from creative_automation.provenance.credentials import (
     CERT_SETTING,
     KEY_SETTING,
@@ -62,8 +62,8 @@ def ensure_development_credentials(data_dir: Path) -> SigningCredentials:
         chain = [_issue_leaf(root, ca_key, key), root]
         # (a reader between these two writes would see a key/chain mismatch: a ConfigError once
         # in the leaf's two years, gone on retry)
-        _write_atomic(folder / KEY_FILE, pkcs8(key), private=True)
-        _write_atomic(folder / CHAIN_FILE, pem(chain))
+        write_atomic(folder / KEY_FILE, pkcs8(key), private=True)
+        write_atomic(folder / CHAIN_FILE, pem(chain))
     return credentials_from(
         chain,
         key,
@@ -108,10 +108,10 @@ def _create_development_ca(folder: Path) -> None:
             f"configured ({CERT_SETTING} / {KEY_SETTING}). Creatives signed with it say so in\n"
             "their Content Credentials and are untrusted outside this installation.\n"
         )
-        _write_atomic(staging / CA_KEY_FILE, pkcs8(ca_key), private=True)
-        _write_atomic(staging / CA_FILE, pem([root]))
-        _write_atomic(staging / KEY_FILE, pkcs8(key), private=True)
-        _write_atomic(staging / CHAIN_FILE, pem([_issue_leaf(root, ca_key, key), root]))
+        write_atomic(staging / CA_KEY_FILE, pkcs8(ca_key), private=True)
+        write_atomic(staging / CA_FILE, pem([root]))
+        write_atomic(staging / KEY_FILE, pkcs8(key), private=True)
+        write_atomic(staging / CHAIN_FILE, pem([_issue_leaf(root, ca_key, key), root]))
         try:
             staging.rename(folder)
         except OSError:
@@ -168,11 +168,3 @@ def _key_usage(*, cert_sign: bool) -> x509.KeyUsage:
         encipher_only=False,
         decipher_only=False,
     )
-
-
-def _write_atomic(path: Path, data: bytes, *, private: bool = False) -> None:
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if private else 0o644)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(temporary, path)
