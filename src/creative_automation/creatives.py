@@ -24,19 +24,30 @@ from .sources import Source
 DEFAULT_ACCENT = "#E4572E"
 
 
-def check_fonts(brief: Brief, fonts: tuple[Path, ...] = ()) -> None:
-    """Every locale's copy must be coverable by a font (the brand's or a bundled one) before
-    anything is rendered."""
+def coverage_problems(brief: Brief, fonts: tuple[Path, ...] = ()) -> list[tuple[str, str]]:
+    """(field path, why) of every locale's copy that no font (the brand's or a bundled one)
+    covers: `locales.<tag>.<field>` where the locale has its own text, else the base field."""
     problems = []
     for locale in brief.locale_tags:
-        copy = brief.copy_for(locale)
-        for text in filter(None, (copy.message, copy.call_to_action)):
+        copy, own = brief.copy_for(locale), brief.locales.get(locale)
+        for field in ("message", "call_to_action"):
+            text = getattr(copy, field)
+            if not text:
+                continue
             try:
                 check_coverage(text, locale, fonts)
             except FontCoverageError as exc:
-                problems.append(str(exc))
+                where = f"locales.{locale}.{field}" if own and getattr(own, field) else field
+                problems.append((where, str(exc)))
+    return problems
+
+
+def check_fonts(brief: Brief, fonts: tuple[Path, ...] = ()) -> None:
+    """Every locale's copy must be coverable by a font (the brand's or a bundled one) before
+    anything is rendered."""
+    problems = coverage_problems(brief, fonts)
     if problems:
-        raise FontCoverageError("\n".join(problems))
+        raise FontCoverageError("\n".join(why for _, why in problems))
 
 
 def render_group(

@@ -15,17 +15,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from ...brief import Brief, BriefSyntax, decode_brief, parse_brief
-from ...errors import (
-    AssetError,
-    BriefError,
-    FontCoverageError,
-    PayloadTooLarge,
-    Problem,
-    UnsupportedMedia,
-)
-from ...imaging.fonts import brand_face, check_coverage
+from ...creatives import coverage_problems
+from ...errors import AssetError, BriefError, PayloadTooLarge, Problem, UnsupportedMedia
 from ...imaging.io import probe_bytes, sniff_format
 from ...settings import Settings
+from ...sources import brand_fonts
 
 JSON_TYPES = {"application/json"}
 YAML_TYPES = {"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"}
@@ -265,24 +259,13 @@ def check_renderable(submission: Submission, source: str) -> None:
     ]  # fmt: skip
     if missing:
         raise BriefError(source, missing)
-    problems = []
     with tempfile.TemporaryDirectory(prefix="cap-fonts-") as tmp:
-        fonts = tuple(Path(tmp) / name for name in (brief.brand.fonts if brief.brand else ()))
-        for path in fonts:
-            path.write_bytes(uploads[path.name])
-            brand_face(path)  # AssetError: a font file fontTools cannot read
-        for locale in brief.locale_tags:
-            copy, own = brief.copy_for(locale), brief.locales.get(locale)
-            for field in ("message", "call_to_action"):
-                text = getattr(copy, field)
-                where = f"locales.{locale}.{field}" if own and getattr(own, field) else field
-                try:
-                    if text:
-                        check_coverage(text, locale, fonts)
-                except FontCoverageError as exc:
-                    problems.append(Problem(where, str(exc)))
+        for name in brief.brand.fonts if brief.brand else ():
+            (Path(tmp) / name).write_bytes(uploads[name])
+        # the worker's own checks: each a readable font (AssetError), the copy covered
+        problems = coverage_problems(brief, brand_fonts(brief, Path(tmp)))
     if problems:
-        raise BriefError(source, problems)
+        raise BriefError(source, [Problem(where, why) for where, why in problems])
 
 
 def _named_files(brief: Brief) -> tuple[set[str], set[str]]:
