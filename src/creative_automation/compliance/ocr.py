@@ -9,9 +9,7 @@ no Tesseract or no language pack for the locale, the check says so as `skipped`,
 
 from __future__ import annotations
 
-import re
 import shutil
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,9 +19,10 @@ import pytesseract
 from PIL import Image, ImageOps
 from rapidfuzz import fuzz
 
-from ..imaging.fonts import parse_locale
+from ..imaging.fonts import CJK, parse_locale
 from ..imaging.geometry import Box
 from .findings import Finding
+from .textnorm import words_key
 
 READBACK_THRESHOLD = 90.0  # rapidfuzz similarity (0–100) the reading must reach
 _MARGIN = 0.04  # around a text block, as a fraction of its height: descenders, anti-aliasing
@@ -36,8 +35,6 @@ _PACKS = {
     "ar": "ara", "he": "heb", "iw": "heb", "hi": "hin", "th": "tha", "ru": "rus", "el": "ell",
     "ja": "jpn", "ko": "kor", "tr": "tur", "pl": "pol", "sv": "swe", "uk": "ukr",
 }  # fmt: skip
-_UNSPACED_LANGUAGES = {"ja", "zh", "ko", "th", "lo", "my", "km"}  # OCR spaces their letters
-_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -96,20 +93,13 @@ def unavailable(locale: str) -> str | None:
     return None
 
 
-def _normalised(text: str, locale: str) -> str:
-    """Case, width and punctuation aside; spaces dropped where the script has none (OCR puts
-    spaces between CJK characters)."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    if locale.replace("_", "-").split("-")[0].lower() in _UNSPACED_LANGUAGES:
-        return _PUNCT.sub("", text)
-    return _PUNCT.sub(" ", text).strip()
-
-
-def similarity(expected: str, read: str, locale: str) -> float:
+def similarity(expected: str, read: str) -> float:
     """How completely `read` contains `expected` (0–100). When the reading is longer (the box
     caught a neighbour's text too) the best-matching stretch counts; when it is shorter, the
-    missing part counts against it: a truncated or covered text never passes."""
-    want, got = _normalised(expected, locale), _normalised(read, locale)
+    missing part counts against it: a truncated or covered text never passes. Both are
+    compared as the legal checks compare copy (case, width, punctuation and line breaks aside,
+    no break between characters of scripts written without spaces)."""
+    want, got = words_key(expected), words_key(read)
     if not want:
         return 100.0
     if len(got) > len(want):
@@ -142,8 +132,8 @@ def read_region(image: Image.Image, placed: Placed, locale: str) -> str:
     pack = tesseract_pack(locale)
     assert pack is not None, "check unavailable(locale) first"
     # one line; else a block, or sparse text for CJK (its lines read better word by word)
-    unspaced = locale.replace("_", "-").split("-")[0].lower() in _UNSPACED_LANGUAGES
-    mode = "--psm 7" if placed.line else "--psm 11" if unspaced else "--psm 6"
+    cjk = parse_locale(locale).script == CJK
+    mode = "--psm 7" if placed.line else "--psm 11" if cjk else "--psm 6"
     return str(
         pytesseract.image_to_string(
             _crop(image, placed), lang=pack, config=mode, timeout=_TIMEOUT_S
@@ -161,7 +151,7 @@ def read_back(
     out = []
     for field, placed in texts.items():
         read = read_region(img, placed, locale).strip()
-        out.append(Reading(field, placed.text, read, similarity(placed.text, read, locale)))
+        out.append(Reading(field, placed.text, read, similarity(placed.text, read)))
     return out
 
 
