@@ -26,6 +26,18 @@ class LayoutRecord(BaseModel):
     safe_box: list[int] | None = None
 
 
+class ContentCredentialsRecord(BaseModel):
+    """The C2PA manifest embedded in a creative, as signed (read it back with `cap verify`)."""
+
+    signed: bool
+    issuer: str | None = None  # the signing certificate's subject (organisation / common name)
+    development: bool = False  # signed by the locally generated development CA: not trusted
+    digital_source_type: str | None = None  # IPTC term: trainedAlgorithmicMedia, ...
+    actions: list[str] = Field(default_factory=list)  # c2pa.created, c2pa.cropped, ...
+    ingredient: str | None = None  # the reused asset's file name, when the source was one
+    detail: str = ""  # why it is unsigned, when it is
+
+
 class CreativeRecord(BaseModel):
     product_id: str
     locale: str
@@ -61,6 +73,7 @@ class CreativeRecord(BaseModel):
     headline_px: int | None = None  # font sizes chosen by measurement
     cta_px: int | None = None
     render_ms: float = 0.0
+    content_credentials: ContentCredentialsRecord | None = None
 
     @property
     def key(self) -> tuple[str, str, str]:
