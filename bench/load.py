@@ -41,8 +41,8 @@ from creative_automation.settings import Settings
 from creative_automation.storage import build_metadata_store
 from creative_automation.storage.states import Scope
 
-sys.path.insert(0, str(Path(__file__).parent))
-from providers import FakeImageAPI, brief
+sys.path.insert(0, str(Path(__file__).parents[1]))  # run as a script: the repo root for `bench`
+from bench.providers import FakeImageAPI, brief
 
 ROOT = Path(__file__).parent
 CAP = str(Path(sys.executable).with_name("cap"))
