@@ -95,7 +95,8 @@ def group(
         for s in make_plan(brief)
         if s.product.id == source.product_id and s.format == FMT and s.locale in locales
     ]
-    records = render_group(brief, source, FMT, specs, logo, Settings(workers=1), out)
+    logos = {tag: logo for tag in brief.locale_tags}
+    records = render_group(brief, source, FMT, specs, logos, Settings(workers=1), out)
     assert all(r.status == "ok" for r in records), [r.compliance for r in records]
 
 

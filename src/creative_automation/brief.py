@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import difflib
 import json
-import unicodedata
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     ValidationError,
@@ -20,57 +17,14 @@ from pydantic import (
     model_validator,
 )
 
-from .colour import parse_hex, to_hex
+from .brandkit import PALETTE_TAGS, Brand
 from .errors import BriefError, Problem
+from .fields import AssetName, LocaleTag, Slug, Strict, Text
 from .formats import DEFAULT_FORMATS, FORMATS, resolve_format
 from .providers.base import PackageShape
 
-Slug = Annotated[
-    str,
-    StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$"),
-    Field(description="Lower-case letters, digits, '-' and '_' (it becomes a folder name)."),
-]
-LocaleTag = Annotated[
-    str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2}|-\d{3})?$")
-]
 
-
-def _visible(value: str) -> str:
-    # zero-width joiners, bidi marks and the like alone would render an empty headline
-    if not any(unicodedata.category(c)[0] not in "CZ" for c in value):
-        raise ValueError("has no visible characters")
-    return value
-
-
-Text = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_visible)
-]
-
-
-def _hex_colour(value: str) -> str:
-    return to_hex(parse_hex(value))  # normalised: '#abc' → '#AABBCC'
-
-
-def _asset_name(value: str) -> str:
-    # Confinement is checked again against the real folder at run time; this catches it early.
-    if not value or PurePosixPath(value).is_absolute() or PureWindowsPath(value).is_absolute():
-        raise ValueError(
-            f"{value!r} must be a file name inside the asset folder, not an absolute path"
-        )
-    if ".." in PurePosixPath(value.replace("\\", "/")).parts:
-        raise ValueError(f"{value!r} must not contain '..' (assets stay inside the asset folder)")
-    return value
-
-
-HexColour = Annotated[str, AfterValidator(_hex_colour)]
-AssetName = Annotated[str, AfterValidator(_asset_name)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Product(_Strict):
+class Product(Strict):
     id: Slug
     name: Text = Field(max_length=80)
     description: str = Field("", max_length=1000)
@@ -82,33 +36,20 @@ class Product(_Strict):
     package: PackageShape | None = Field(None, description="Package shape hint for generation.")
 
 
-class LocaleCopy(_Strict):
+class LocaleCopy(Strict):
     message: Text | None = Field(
         None, max_length=200, description="Absent: machine-translated when a text provider is set."
     )
     call_to_action: Text | None = Field(None, max_length=40)
-
-
-class Brand(_Strict):
-    name: Text = Field(max_length=80)
-    logo: AssetName | None = Field(None, description="Logo for light backgrounds (asset folder).")
-    logo_on_dark: AssetName | None = Field(
-        None, description="Logo for dark backgrounds; derived from `logo` (solid white) if absent."
+    disclaimer: Text | None = Field(
+        None,
+        max_length=300,
+        description="Small print for this locale (the kit's required "
+        "disclaimers are added to it where missing).",
     )
-    palette: list[HexColour] = Field(
-        default_factory=list,
-        max_length=12,
-        description="Brand colours, primary first; the second is the accent (CTA button).",
-    )
-    fonts: list[AssetName] = Field(
-        default_factory=list,
-        description="Brand font files (asset folder), used for scripts they cover; "
-        "bundled Noto fonts cover the rest.",
-    )
-    prohibited_words: list[Text] = Field(default_factory=list)
 
 
-class Brief(_Strict):
+class Brief(Strict):
     """A campaign: products × locales × formats."""
 
     campaign_id: Slug
@@ -120,6 +61,12 @@ class Brief(_Strict):
     audience: Text = Field(max_length=500)
     message: Text = Field(max_length=200, description="Campaign message in `language`.")
     call_to_action: Text | None = Field(None, max_length=40)
+    disclaimer: Text | None = Field(
+        None,
+        max_length=300,
+        description="Small print in `language` (never machine-translated: "
+        "other languages give their own, or the kit's required disclaimers for the market).",
+    )
     language: LocaleTag = Field("en", description="Language of `message` and `call_to_action`.")
     locales: dict[LocaleTag, LocaleCopy] = Field(
         default_factory=dict,
@@ -160,8 +107,11 @@ class Brief(_Strict):
             return LocaleCopy(
                 message=c.message or (self.message if same else None),
                 call_to_action=c.call_to_action or (self.call_to_action if same else None),
+                disclaimer=c.disclaimer or (self.disclaimer if same else None),
             )
-        return LocaleCopy(message=self.message, call_to_action=self.call_to_action)
+        return LocaleCopy(
+            message=self.message, call_to_action=self.call_to_action, disclaimer=self.disclaimer
+        )
 
     def missing_copy(self) -> list[tuple[str, str, str]]:
         """(field path, locale, field) of every locale copy the brief leaves to translation:
@@ -205,15 +155,14 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("function-after", "constrained-str", "[key]"):  # pydantic frames
+        elif part in ("function-after", "constrained-str", "[key]", *PALETTE_TAGS):  # frames
             continue
         else:
             out += f".{part}" if out else str(part)
     return out
 
 
-def _known_fields(loc: tuple[int | str, ...]) -> list[str]:
-    model: type[BaseModel] = Brief
+def _known_fields(loc: tuple[int | str, ...], model: type[BaseModel]) -> list[str]:
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
@@ -233,14 +182,15 @@ def _known_fields(loc: tuple[int | str, ...]) -> list[str]:
     return list(model.model_fields)
 
 
-def _problems(exc: ValidationError) -> list[Problem]:
+def _problems(exc: ValidationError, model: type[BaseModel] | None = None) -> list[Problem]:
     out: list[Problem] = []
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
         path = _field_path(loc)
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
-            guess = difflib.get_close_matches(str(loc[-1]), _known_fields(loc), n=1)
+            known = _known_fields(loc, model or Brief)
+            guess = difflib.get_close_matches(str(loc[-1]), known, n=1)
             msg = "unknown field" + (f" (did you mean {guess[0]!r}?)" if guess else "")
         elif err["type"] == "missing":
             msg = "required field is missing"
@@ -291,6 +241,12 @@ def parse_brief(data: Any, source: str = "brief") -> Brief:
     """Validate already-parsed data; raise BriefError listing every problem."""
     if not isinstance(data, dict):
         raise BriefError(source, [Problem("", "the brief must be a mapping of fields")])
+    if isinstance(data.get("brand"), str):
+        raise BriefError(
+            source,
+            [Problem("brand", f"names the brand kit file {data['brand']!r}, which is only read "
+                     "beside a brief file (cap run brief.yaml); embed the kit in the brief here")],
+        )  # fmt: skip
     try:
         return Brief.model_validate(data)
     except ValidationError as exc:
@@ -310,7 +266,31 @@ def load_brief(path: Path) -> Brief:
     except (OSError, UnicodeDecodeError) as exc:
         raise BriefError(source, [Problem("", f"cannot read the file: {exc}")]) from None
     syntax: BriefSyntax = "json" if path.suffix.lower() == ".json" else "yaml"
-    return parse_brief(decode_brief(text, source, syntax=syntax), source)
+    data = decode_brief(text, source, syntax=syntax)
+    if isinstance(data, dict) and isinstance(data.get("brand"), str):
+        # a brand kit file beside the brief: its own errors name the kit file and its fields
+        kit = load_brand_kit(path.parent / data["brand"])
+        data = {**data, "brand": kit.model_dump(exclude_defaults=True)}
+    return parse_brief(data, source)
+
+
+def load_brand_kit(path: Path) -> Brand:
+    """A brand kit file (YAML or JSON) on its own; every failure is a BriefError naming it."""
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BriefError(source, [Problem("", "brand kit file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BriefError(source, [Problem("", f"cannot read the file: {exc}")]) from None
+    syntax: BriefSyntax = "json" if path.suffix.lower() == ".json" else "yaml"
+    data = decode_brief(text, source, syntax=syntax)
+    if not isinstance(data, dict):
+        raise BriefError(source, [Problem("", "the brand kit must be a mapping of fields")])
+    try:
+        return Brand.model_validate(data)
+    except ValidationError as exc:
+        raise BriefError(source, _problems(exc, Brand)) from None
 
 
 BriefSyntax = Literal["json", "yaml"]

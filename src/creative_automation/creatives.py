@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from .brief import Brief
@@ -24,25 +25,27 @@ from .sources import Source
 DEFAULT_ACCENT = "#E4572E"
 
 
-def coverage_problems(brief: Brief, fonts: tuple[Path, ...] = ()) -> list[tuple[str, str]]:
+def coverage_problems(
+    brief: Brief, fonts: Mapping[str, tuple[Path, ...]] | None = None
+) -> list[tuple[str, str]]:
     """(field path, why) of every locale's copy that no font (the brand's or a bundled one)
     covers: `locales.<tag>.<field>` where the locale has its own text, else the base field."""
     problems = []
     for locale in brief.locale_tags:
         copy, own = brief.copy_for(locale), brief.locales.get(locale)
-        for field in ("message", "call_to_action"):
+        for field in ("message", "call_to_action", "disclaimer"):
             text = getattr(copy, field)
             if not text:
                 continue
             try:
-                check_coverage(text, locale, fonts)
+                check_coverage(text, locale, (fonts or {}).get(locale, ()))
             except FontCoverageError as exc:
                 where = f"locales.{locale}.{field}" if own and getattr(own, field) else field
                 problems.append((where, str(exc)))
     return problems
 
 
-def check_fonts(brief: Brief, fonts: tuple[Path, ...] = ()) -> None:
+def check_fonts(brief: Brief, fonts: Mapping[str, tuple[Path, ...]] | None = None) -> None:
     """Every locale's copy must be coverable by a font (the brand's or a bundled one) before
     anything is rendered."""
     problems = coverage_problems(brief, fonts)
@@ -55,13 +58,13 @@ def render_group(
     source: Source,
     fmt: Format,
     specs: list[CreativeSpec],
-    logo: LogoPair | None,
+    logos: Mapping[str, LogoPair | None],
     settings: Settings,
     staging: Path,
-    fonts: tuple[Path, ...] = (),
+    fonts: Mapping[str, tuple[Path, ...]] | None = None,
 ) -> list[CreativeRecord]:
     """One product × format: the background is cropped once and reused for every locale."""
-    palette = brief.brand.palette if brief.brand else []
+    palette = brief.brand.hexes if brief.brand else []
     accent = parse_hex(
         palette[1] if len(palette) > 1 else palette[0] if palette else DEFAULT_ACCENT
     )
@@ -71,7 +74,8 @@ def render_group(
     records = []
     for spec in specs:
         t0 = time.perf_counter()
-        found = find_layout(fits, spec, logo, fonts)
+        logo = logos.get(spec.locale)
+        found = find_layout(fits, spec, logo, (fonts or {}).get(spec.locale, ()))
         findings: list[Finding] = list(prohibited_word_findings(spec, brief))
         base = dict(
             product_id=spec.product.id,

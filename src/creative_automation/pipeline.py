@@ -16,7 +16,6 @@ from typing import Protocol
 from .brief import Brief, Product
 from .creatives import check_fonts, render_group, warm_up
 from .errors import AssetError, CampaignStopped
-from .imaging.logo import LogoPair
 from .imaging.threads import one_thread_per_kernel
 from .localize import alt_texts, fill_missing_copy
 from .manifest import CreativeRecord, Manifest, ProviderCall, Totals, write_manifest
@@ -29,7 +28,16 @@ from .providers.prices import prices_read_on
 from .providers.setup import build_chain, build_text_provider
 from .report import write_report
 from .settings import Settings
-from .sources import Event, Source, SourceStream, brand_fonts, load_logo, shape_key
+from .sources import (
+    Event,
+    LocaleFonts,
+    LocaleLogos,
+    Source,
+    SourceStream,
+    brand_fonts,
+    load_logos,
+    shape_key,
+)
 
 Progress = Callable[[str, int, int], None]
 CreativeKey = tuple[str, str, str]  # (product id, aspect ratio, locale)
@@ -126,15 +134,13 @@ def run_campaign(
             provider = build_chain(
                 settings, budget, on_call=checkpoints.provider_call if checkpoints else None
             )
-        logo = (
-            load_logo(brief.brand, assets_dir, settings.max_asset_pixels) if brief.brand else None
-        )
+        logos = load_logos(brief, assets_dir, settings.max_asset_pixels)
         by_product: dict[str, list[list[CreativeSpec]]] = {}
         for (pid, _), specs in groups.items():
             by_product.setdefault(pid, []).append(specs)
         todo: list[Product] = [p for p in brief.products if p.id in by_product]
         with campaign_folder(out_dir, brief.campaign_id) as (staging, final):
-            run = _Run(brief, settings, by_product, logo, fonts, staging, pool, checkpoints, say)
+            run = _Run(brief, settings, by_product, logos, fonts, staging, pool, checkpoints, say)
             run.records, run.total = list(done.values()), len(plan)  # resumed ones count as made
             say("sources", 0, len(todo))
             say("render", len(run.records), len(plan))
@@ -188,15 +194,15 @@ class _Run:
         brief: Brief,
         settings: Settings,
         groups: dict[str, list[list[CreativeSpec]]],
-        logo: LogoPair | None,
-        fonts: tuple[Path, ...],
+        logos: LocaleLogos,
+        fonts: LocaleFonts,
         staging: Path,
         pool: Executor,
         checkpoints: Checkpoints | None,
         say: Progress,
     ) -> None:
-        self.brief, self.settings, self.groups, self.logo, self.fonts = (
-            brief, settings, groups, logo, fonts
+        self.brief, self.settings, self.groups, self.logos, self.fonts = (
+            brief, settings, groups, logos, fonts
         )  # fmt: skip
         self.staging, self.pool, self.checkpoints, self.say = staging, pool, checkpoints, say
         self.events: queue.Queue[Event] = queue.Queue()
@@ -213,7 +219,7 @@ class _Run:
             source = sources[skey]
             self.costs.setdefault((pid, skey), source.cost_usd)
             fut = self.pool.submit(
-                render_group, self.brief, source, specs[0].format, specs, self.logo,
+                render_group, self.brief, source, specs[0].format, specs, self.logos,
                 self.settings, self.staging, self.fonts,
             )  # fmt: skip
             self.pending[fut] = (pid, skey)

@@ -15,7 +15,7 @@ def template(name: str) -> str:
 
 def product_prompt(brief: Brief, product: Product, *, staged: bool = False) -> str:
     """The image prompt for a product; `staged`: a scene to build around its cut-out packshot."""
-    palette = ", ".join(brief.brand.palette) if brief.brand and brief.brand.palette else "neutral"
+    palette = ", ".join(brief.brand.hexes) if brief.brand and brief.brand.palette else "neutral"
     text = template("packshot_prompt.txt" if staged else "product_prompt.txt").format(
         product_name=product.name,
         description_clause=f" ({product.description})" if product.description else "",

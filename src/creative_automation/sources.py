@@ -15,7 +15,8 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from .brief import Brand, Brief, Product
+from .brandkit import Brand
+from .brief import Brief, Product
 from .errors import AssetError
 from .formats import Format, family, resolve_format
 from .imaging.fonts import brand_face
@@ -105,7 +106,7 @@ async def _generate(
     notes: list[str],
     asset: str | None,
 ) -> Source:
-    palette = tuple(brief.brand.palette) if brief.brand else ()
+    palette = tuple(brief.brand.hexes) if brief.brand else ()
     request = GenerationRequest(
         product_id=product.id,
         product_name=product.name,
@@ -234,13 +235,35 @@ def load_logo(brand: Brand, assets_dir: Path | None, max_pixels: int) -> LogoPai
     return logo_pair(light, dark, brand.logo)
 
 
-def brand_fonts(brief: Brief, assets_dir: Path | None) -> tuple[Path, ...]:
-    """The brand's own font files, confined to the asset folder and checked to be fonts."""
-    if brief.brand is None or not brief.brand.fonts:
-        return ()
+LocaleLogos = dict[str, LogoPair | None]
+LocaleFonts = dict[str, tuple[Path, ...]]
+
+
+def load_logos(brief: Brief, assets_dir: Path | None, max_pixels: int) -> LocaleLogos:
+    """Each locale's logo (a kit may give a market its own), each file pair loaded once."""
+    loaded: dict[tuple[str | None, str | None], LogoPair | None] = {}
+    out: LocaleLogos = {}
+    for tag in brief.locale_tags:
+        kit = brief.brand.for_locale(tag) if brief.brand else None
+        key = (kit.logo, kit.logo_on_dark) if kit else (None, None)
+        if key not in loaded:
+            loaded[key] = load_logo(kit, assets_dir, max_pixels) if kit else None
+        out[tag] = loaded[key]
+    return out
+
+
+def brand_fonts(brief: Brief, assets_dir: Path | None) -> LocaleFonts:
+    """Each locale's brand font files (a kit may override them for a language or market),
+    confined to the asset folder and checked to be fonts."""
+    if brief.brand is None or not brief.brand.font_files():
+        return {tag: () for tag in brief.locale_tags}
     if assets_dir is None:
         raise AssetError("the brand kit lists fonts but no asset folder was given (--assets)")
-    paths = tuple(resolve_asset(assets_dir, name) for name in brief.brand.fonts)
-    for path in paths:
-        brand_face(path)
-    return paths
+    checked: dict[str, Path] = {}
+    for name in brief.brand.font_files():
+        checked[name] = resolve_asset(assets_dir, name)
+        brand_face(checked[name])
+    return {
+        tag: tuple(checked[n] for n in brief.brand.for_locale(tag).fonts)
+        for tag in brief.locale_tags
+    }

@@ -188,7 +188,7 @@ def disclaimer_findings(
 def prohibited_word_findings(spec: CreativeSpec, brief: Brief) -> list[Finding]:
     """The brand kit's prohibited words in a creative's message and call to action, as one
     finding (the shape the pipeline reports)."""
-    words = brief.brand.prohibited_words if brief.brand else []
+    words = brief.brand.prohibited(spec.locale) if brief.brand else []
     if not words:
         return []
     texts = {"message": spec.message, "call_to_action": spec.call_to_action}

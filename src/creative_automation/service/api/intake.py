@@ -250,8 +250,7 @@ def check_renderable(submission: Submission, source: str) -> None:
     if brief.brand is None:
         named: list[tuple[str, str | None]] = []
     else:
-        named = [("brand.logo", brief.brand.logo), ("brand.logo_on_dark", brief.brand.logo_on_dark)]
-        named += [(f"brand.fonts[{i}]", name) for i, name in enumerate(brief.brand.fonts)]
+        named = [(path, name) for path, name, _ in brief.brand.files()]
     missing = [
         Problem(path, f"names {name!r}, which the request did not carry (send the brief as "
                 "multipart/form-data with the file)")
@@ -260,7 +259,7 @@ def check_renderable(submission: Submission, source: str) -> None:
     if missing:
         raise BriefError(source, missing)
     with tempfile.TemporaryDirectory(prefix="cap-fonts-") as tmp:
-        for name in brief.brand.fonts if brief.brand else ():
+        for name in brief.brand.font_files() if brief.brand else ():
             (Path(tmp) / name).write_bytes(uploads[name])
         # the worker's own checks: each a readable font (AssetError), the copy covered
         problems = coverage_problems(brief, brand_fonts(brief, Path(tmp)))
@@ -272,8 +271,8 @@ def _named_files(brief: Brief) -> tuple[set[str], set[str]]:
     images = {a for p in brief.products for a in p.assets}
     fonts: set[str] = set()
     if brief.brand is not None:
-        images |= {n for n in (brief.brand.logo, brief.brand.logo_on_dark) if n}
-        fonts = set(brief.brand.fonts)
+        images |= set(brief.brand.logo_files())
+        fonts = set(brief.brand.font_files())
     return images, fonts
 
 
