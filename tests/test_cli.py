@@ -204,3 +204,37 @@ def test_validate_names_copy_left_to_translate(tmp_path: Path) -> None:
     assert "en-US" not in result.output  # same language as the brief: its copy is the base copy
     result = runner.invoke(app, ["validate", str(path)], env={"OPENAI_API_KEY": "sk-x"})
     assert result.exit_code == 0 and "2 locale text(s) will be machine-translated" in result.output
+
+
+def test_strict_exits_3_when_a_creative_needs_review(tmp_path: Path, assets: Path) -> None:
+    data = brief_data(
+        formats=["1:1"],
+        locales={"en-US": {"message": "Fresh roast, delivered", "call_to_action": "Order now"}},
+        products=[{"id": "p", "name": "P", "assets": ["hero.jpg"]}],
+    )
+    data["brand"]["prohibited_words"] = ["roast"]  # in the copy: a failed finding, for review
+    brief = str(write(tmp_path, data))
+    for strict, code in ((False, 0), (True, 3)):
+        out = tmp_path / f"out-{strict}"
+        args = ["run", brief, "--assets", str(assets), "--out", str(out)]
+        result = runner.invoke(app, [*args, "--strict"] if strict else args)
+        assert result.exit_code == code, result.output
+        assert "1 need review" in result.output
+        assert ("--strict: 1 of 1 creatives need review" in result.output) is strict
+        folder = out / "test-campaign"  # everything written all the same
+        manifest = json.loads((folder / "manifest.json").read_text())
+        assert [c["status"] for c in manifest["creatives"]] == ["needs_review"]
+        assert (folder / "report.html").is_file()
+        assert all((folder / c["path"]).is_file() for c in manifest["creatives"])
+
+
+def test_strict_passes_a_campaign_with_nothing_to_review(tmp_path: Path, assets: Path) -> None:
+    data = brief_data(
+        formats=["1:1"],
+        locales={"en-US": {"message": "Hello there", "call_to_action": "Go"}},
+        products=[{"id": "p", "name": "P", "assets": ["hero.jpg"]}],
+    )
+    args = ["run", str(write(tmp_path, data)), "--assets", str(assets), "--out", str(tmp_path)]
+    result = runner.invoke(app, [*args, "--strict"])
+    assert result.exit_code == 0, result.output
+    assert "1 ok" in result.output and "--strict" not in result.output

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -11,14 +13,25 @@ from typing import Any
 import pytest
 
 from creative_automation.brief import parse_brief
+from creative_automation.compliance.findings import Finding
+from creative_automation.manifest import (
+    ContentCredentialsRecord,
+    CreativeRecord,
+    LayoutRecord,
+    Manifest,
+    Totals,
+)
 from creative_automation.pipeline import run_campaign
 from creative_automation.providers import build_image_provider
+from creative_automation.report import render_report
 from creative_automation.settings import Settings
 from factories import brief_data, logo, photo
 
 NAME = "Summer <b>Bold</b> & Co"
 MESSAGE = "Fresh <b>roast</b> & more"
 VOID = {"meta", "img", "br", "hr", "link", "input", "source", "wbr"}
+STATUSES = ("pass", "warn", "fail", "skipped")
+C2PA = "Content Credentials"
 
 
 @dataclass
@@ -26,7 +39,9 @@ class Figure:
     src: str
     h2: str
     h3: str
-    badges: list[str] = field(default_factory=list)
+    badges: list[str] = field(default_factory=list)  # each badge's classes but "badge"
+    labels: list[str] = field(default_factory=list)  # each badge's text
+    titles: list[str] = field(default_factory=list)  # each badge's tooltip ("" for none)
     text: str = ""
 
 
@@ -40,6 +55,9 @@ class ReportParser(HTMLParser):
         self.imgs: list[str] = []
         self.headings: list[tuple[str, str]] = []
         self.figures: list[Figure] = []
+        self.summary: list[list[str]] = []  # the summary table's rows of cell texts
+        self._in_summary = self._in_badge = False
+        self._cell: list[str] | None = None
         self.tags_in_h1: list[str] = []
         self.h1 = self.title = ""
         self._text: list[str] | None = None
@@ -63,12 +81,28 @@ class ReportParser(HTMLParser):
         classes = (a.get("class") or "").split()
         if self._figure is not None and "badge" in classes:
             self._figure.badges += [c for c in classes if c != "badge"]
+            self._figure.labels.append("")
+            self._figure.titles.append(a.get("title") or "")
+            self._in_badge = True
+        if tag == "table" and "summary" in classes:
+            self._in_summary = True
+        elif self._in_summary and tag == "tr":
+            self.summary.append([])
+        elif self._in_summary and tag in ("th", "td"):
+            self._cell = []
 
     def handle_endtag(self, tag: str) -> None:
         if not self.stack or self.stack[-1] != tag:
             self.problems.append(f"</{tag}> closes {self.stack[-1:]}")
             return
         self.stack.pop()
+        if tag == "span":
+            self._in_badge = False
+        elif tag == "table":
+            self._in_summary = False
+        elif tag in ("th", "td") and self._cell is not None:
+            self.summary[-1].append(re.sub(r"\s+", " ", "".join(self._cell)).strip())
+            self._cell = None
         if tag in ("h1", "h2", "h3", "title") and self._text is not None:
             text = "".join(self._text).strip()
             if tag == "h1":
@@ -91,6 +125,10 @@ class ReportParser(HTMLParser):
             self._text.append(data)
         if self._figure is not None:
             self._figure.text += data
+            if self._in_badge:
+                self._figure.labels[-1] += data
+        if self._cell is not None:
+            self._cell.append(data)
 
 
 @pytest.fixture(scope="module")
@@ -186,8 +224,11 @@ def test_each_figure_shows_status_and_measured_contrast(
         value = contrast[0]["value"]
         assert isinstance(value, float) and value > 1.0
         assert f"contrast {value} (threshold {contrast[0]['threshold']})" in fig.text
-        # one badge per finding after the creative's own
-        assert fig.badges[1:] == [f["status"] for f in c["compliance"]]
+        assert fig.badges[1] == f"c2pa-{credentials_state(c)}"  # then its signature's
+        # then one badge per finding: what failed first, then warnings, then the rest
+        rank = {"fail": 0, "warn": 1}
+        expected = sorted((f["status"] for f in c["compliance"]), key=lambda s: rank.get(s, 2))
+        assert fig.badges[2:] == expected
 
 
 def test_totals_are_shown(campaign: tuple[Path, dict[str, Any], str]) -> None:
@@ -209,3 +250,165 @@ def test_user_text_is_escaped(
     assert en
     # the message is the image's alt text: escaped inside the attribute
     assert html.count('alt="Fresh &lt;b&gt;roast&lt;/b&gt; &amp; more"') == len(en)
+
+
+def credentials_state(creative: dict[str, Any]) -> str:
+    cc = creative.get("content_credentials")
+    if not cc or not cc["signed"]:
+        return "unsigned"
+    return "development" if cc["development"] else "signed"
+
+
+def expected_summary(manifest: dict[str, Any]) -> dict[str, list[str]]:
+    """The summary table's rows as the manifest says they must read, by row heading."""
+    counts: dict[str, Counter[str]] = {}
+    for c in manifest["creatives"]:
+        for f in c["compliance"]:
+            counts.setdefault(f["check"], Counter())[f["status"]] += 1
+    rows = {check: [str(n[s]) for s in STATUSES] for check, n in counts.items()}
+    states = Counter(credentials_state(c) for c in manifest["creatives"])
+    rows[C2PA] = [
+        f"{states['signed']} signed {states['development']} development CA "
+        f"{states['unsigned']} unsigned"
+    ]
+    return rows
+
+
+def test_summary_table_counts_every_check_over_all_creatives(
+    campaign: tuple[Path, dict[str, Any], str], parsed: ReportParser
+) -> None:
+    _, manifest, _ = campaign
+    head, *rows = parsed.summary
+    assert head == ["check", *STATUSES]
+    table = {row[0]: row[1:] for row in rows}
+    assert len(table) == len(rows)  # one row per check
+    assert table == expected_summary(manifest)
+    assert "contrast" in table and rows[-1][0] == C2PA
+    assert sum(map(int, table["contrast"])) == len(manifest["creatives"])
+
+
+def record(locale: str, **changes: Any) -> CreativeRecord:
+    fields: dict[str, Any] = {
+        "product_id": "photo-product",
+        "locale": locale,
+        "format": "square",
+        "aspect_ratio": "1:1",
+        "width": 1080,
+        "height": 1080,
+        "path": f"photo-product/1x1/{locale}.jpg",
+        "source": "generated",
+        "provider": "openai",
+        "model": "gpt-image-1",
+        "seed": 1,
+        "cost_usd": 0.04,
+        "status": "ok",
+        "layout": LayoutRecord(text_box=None, logo_box=None, subject_box=None),
+        "fonts": [],
+    }
+    return CreativeRecord(**(fields | changes))
+
+
+SIGNED = ContentCredentialsRecord(
+    signed=True,
+    issuer='Brand Co "signing" <CA>',
+    digital_source_type="http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia",
+    actions=["c2pa.created", "c2pa.cropped", "c2pa.resized", "c2pa.edited"],
+)
+DEVELOPMENT = ContentCredentialsRecord(
+    signed=True,
+    issuer="Creative Automation (development, untrusted)",
+    development=True,
+    digital_source_type="algorithmicMedia",
+    actions=["c2pa.opened", "c2pa.cropped"],
+    ingredient="hero.jpg",
+)
+NOT_SIGNED = ContentCredentialsRecord(signed=False, detail="signing is switched off")
+SCRIPT = "<script>alert('x')</script>"
+
+
+@pytest.fixture(scope="module")
+def synthetic() -> tuple[Manifest, str, ReportParser]:
+    """A manifest with every credentials state and findings in every status, one with markup."""
+    findings = [
+        Finding(check="contrast", status="pass", value=7.1, threshold=4.5),
+        Finding(check="legibility", status="skipped", detail="no OCR engine"),
+        Finding(check="upscale", status="warn", value=2.4, threshold=2.0, detail="soft"),
+        Finding(check="prohibited_words", status="fail", detail=f"found {SCRIPT}"),
+    ]
+    creatives = [
+        record("en-US", content_credentials=SIGNED, compliance=findings[:1]),
+        record(
+            "es-MX", content_credentials=DEVELOPMENT, status="needs_review", compliance=findings
+        ),
+        record("fr-FR", content_credentials=NOT_SIGNED, compliance=findings[1:3]),
+        record("de-DE", content_credentials=None, compliance=[findings[0]]),
+        record("ja-JP", content_credentials=None, status="failed", path=None),
+    ]
+    manifest = Manifest(
+        campaign_id="test-campaign",
+        campaign_name="Test",
+        created_at="2026-11-23T00:00:00Z",
+        output_format="jpeg",
+        creatives=creatives,
+        totals=Totals(creatives=5, ok=3, needs_review=1, failed=1, cost_usd=0.2, duration_s=1),
+    )
+    html = render_report(manifest, parse_brief(brief_data()))
+    parser = ReportParser()
+    parser.feed(html)
+    parser.close()
+    return manifest, html, parser
+
+
+def test_each_credentials_state_has_its_badge_and_tooltip(
+    synthetic: tuple[Manifest, str, ReportParser],
+) -> None:
+    _, _, parsed = synthetic
+    assert parsed.problems == [] and parsed.stack == []
+    badge = {
+        f.src.rsplit("/", 1)[-1]: (f.badges[1], f.labels[1], f.titles[1]) for f in parsed.figures
+    }
+    state, label, title = badge["en-US.jpg"]
+    assert (state, label) == ("c2pa-signed", "C2PA ✓")
+    assert 'signed by Brand Co "signing" <CA>' in title  # an attribute, read back as text
+    assert "generated by a trained AI model" in title and "cropped" in title
+    state, label, title = badge["es-MX.jpg"]
+    assert (state, label) == ("c2pa-development", "C2PA dev")
+    assert "signed by Creative Automation (development, untrusted)" in title
+    assert "not trusted outside this installation" in title
+    assert "generated by a program (not a trained model)" in title and "hero.jpg" in title
+    state, label, title = badge["fr-FR.jpg"]
+    assert (state, label) == ("c2pa-unsigned", "unsigned")
+    assert "signing is switched off" in title
+    state, label, title = badge["de-DE.jpg"]
+    assert (state, label) == ("c2pa-unsigned", "unsigned")
+    assert title == "no Content Credentials recorded for this creative"
+    not_rendered = [f for f in parsed.figures if not f.src]
+    assert len(not_rendered) == 1 and not_rendered[0].badges[:2] == ["failed", "c2pa-unsigned"]
+
+
+def test_summary_of_a_manifest_with_every_state(
+    synthetic: tuple[Manifest, str, ReportParser],
+) -> None:
+    manifest, _, parsed = synthetic
+    table = {row[0]: row[1:] for row in parsed.summary[1:]}
+    assert table == expected_summary(json.loads(manifest.model_dump_json()))
+    assert table["contrast"] == ["3", "0", "0", "0"]
+    assert table["upscale"] == ["0", "2", "0", "0"]
+    assert table[C2PA] == ["1 signed 1 development CA 3 unsigned"]
+
+
+def test_failures_and_warnings_are_listed_first(
+    synthetic: tuple[Manifest, str, ReportParser],
+) -> None:
+    _, _, parsed = synthetic
+    es = next(f for f in parsed.figures if f.src.endswith("/es-MX.jpg"))
+    assert es.badges == ["needs_review", "c2pa-development", "fail", "warn", "pass", "skipped"]
+    assert es.text.index("prohibited_words") < es.text.index("upscale") < es.text.index("contrast")
+
+
+def test_finding_details_are_escaped(synthetic: tuple[Manifest, str, ReportParser]) -> None:
+    _, html, parsed = synthetic
+    assert "<script" not in html.lower()
+    assert "found &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+    es = next(f for f in parsed.figures if f.src.endswith("/es-MX.jpg"))
+    assert f"found {SCRIPT}" in es.text  # shown as the text it is

@@ -20,6 +20,7 @@ from rich.table import Table
 
 from .brief import brief_json_schema, load_brief
 from .cli_admin import db_app, keys_app
+from .cli_compliance import verify
 from .cli_console import err, out
 from .cli_console import fail as _fail
 from .cli_service import serve, worker
@@ -34,6 +35,8 @@ from .sources import brand_fonts, load_logo
 
 if TYPE_CHECKING:
     pass
+
+NEEDS_REVIEW_EXIT = 3  # `run --strict`: distinct from 1 (failed) so CI can tell them apart
 
 app = typer.Typer(
     add_completion=False,
@@ -63,8 +66,21 @@ def run(
     seed: Annotated[
         int | None, typer.Option(help="Generation seed, instead of the brief's [CAP_SEED].")
     ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help=f"Exit {NEEDS_REVIEW_EXIT} if any creative needs review (outputs still written).",
+        ),
+    ] = False,
 ) -> None:
-    """Render every product × format × locale of BRIEF."""
+    """Render every product × format × locale of BRIEF.
+
+    Exit codes:
+      0  every creative made (with --strict: and none needs review)
+      1  a creative failed, or the brief, assets or settings are wrong
+      3  --strict only: none failed, but some need review (a check failed on them)
+    """
     try:
         settings = load_settings(
             output_dir=out_dir,
@@ -101,8 +117,12 @@ def run(
     except CreativeAutomationError as exc:
         _fail(exc)
     _summary(result.manifest, result.folder)
-    if result.manifest.totals.failed:
+    t = result.manifest.totals
+    if t.failed:
         raise typer.Exit(1)
+    if strict and t.needs_review:
+        out().print(f"[yellow]--strict: {t.needs_review} of {t.creatives} creatives need review[/]")
+        raise typer.Exit(NEEDS_REVIEW_EXIT)
 
 
 def _summary(manifest: Manifest, folder: Path) -> None:
@@ -213,6 +233,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.command("serve")(serve)
 app.command("worker")(worker)
+app.command("verify")(verify)
 
 
 def main() -> None:
