@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,6 +19,7 @@ from .errors import AssetError, ConfigError, CreativeAutomationError
 from .imaging.io import probe_bytes, sniff_format
 from .provenance import Credentials, Validation, read_credentials
 from .provenance.devca import CA_FILE, DEV_DIR
+from .provenance.model import OPENED
 from .report import describe_source_type
 from .settings import load_settings
 
@@ -128,7 +128,7 @@ def _trust_anchor(path: Path) -> Anchor:
         raise ConfigError(
             f"--trust {path}: no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)"
         ) from error
-    return Anchor(pem, f"--trust {path}")
+    return Anchor(pem, f"a CA in {path} (--trust)")
 
 
 def _development_anchor(data_dir: Path) -> Anchor | None:
@@ -197,7 +197,7 @@ def _source(cred: Credentials) -> str | None:
         words = describe_source_type(cred.digital_source_type)
         by = "/".join(v for v in (cred.provider, cred.model) if v)
         return f"{words} ({by})" if by else words
-    if any(a.action == "c2pa.opened" for a in cred.actions):
+    if any(a.action == OPENED for a in cred.actions):
         return "made from an existing file (see ingredients), whose origin is its own claim"
     return None
 
@@ -235,13 +235,16 @@ def _panel(c: Checked) -> Panel:
     for label, text in _lines(c.credentials):
         style = "red" if label == "problem" else ""
         grid.add_row(label, Text(_printable(text), style=style))
-    parts: list[Any] = [Text(verdict, style=f"bold {colour}")]
+    # the path inside the panel, not its title: a title is cut short, a line wraps
+    parts: list[Any] = [
+        Text(f"{_printable(str(c.path))} ({c.mime})", style="bold", overflow="fold"),
+        Text(verdict, style=f"bold {colour}"),
+    ]
     if c.credentials.development:
         parts.append(Text(DEVELOPMENT_WARNING, style="yellow"))
     if grid.row_count:
         parts.append(grid)
-    title = Text(f"{_printable(str(c.path))} ({c.mime})")
-    return Panel(Group(*parts), title=title, title_align="left", border_style=colour)
+    return Panel(Group(*parts), border_style=colour)
 
 
 def _tally(checked: list[Checked]) -> Text:
@@ -291,7 +294,7 @@ def _as_json(c: Checked) -> dict[str, Any]:
                 "description": a.description,
                 "software_agent": a.software_agent,
                 "digital_source_type": a.digital_source_type,
-                "parameters": _plain(a.parameters),
+                "parameters": dict(a.parameters),  # c2pa's own parsed JSON
             }
             for a in cred.actions
         ],
@@ -308,17 +311,6 @@ def _as_json(c: Checked) -> dict[str, Any]:
         "failure_codes": list(cred.failure_codes),
         "error": cred.error,
     }
-
-
-def _plain(value: Any) -> Any:
-    """c2pa's parsed JSON, made safe for json.dumps whatever it nests (bytes become hex)."""
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
-        return [_plain(v) for v in value]
-    if isinstance(value, bytes):
-        return value.hex()
-    return value
 
 
 __all__ = ["verify"]
