@@ -11,13 +11,13 @@ import numpy as np
 from creative_automation.imaging.geometry import Box
 from creative_automation.imaging.saliency import focal_box
 
-_ANALYSIS_SIDE = 512  # sharpness and colour at a fixed scale, so the score ignores output size
+ANALYSIS_SIDE = 512  # sharpness and colour at a fixed scale, so the score ignores output size
 # Fill is a ratio, so the subject is found on a 256 px copy: saliency works at 256 anyway and
 # the face cascade costs half as much there (area within ~1 % of the full-size estimate).
 _SUBJECT_SIDE = 256
 _SHARP_SCALE = 40.0  # Laplacian variance (8-bit grey at 512 px) that scores 1 - 1/e ≈ 0.63
 _COLOUR_SCALE = 30.0  # Hasler–Süsstrunk M scoring 0.63; their "moderately colourful" is 33
-_CLIP_LOW, _CLIP_HIGH = 4, 251  # grey levels counted as crushed shadows / blown highlights
+CLIP_LOW, CLIP_HIGH = 4, 251  # grey levels counted as crushed shadows / blown highlights
 _CLIP_ALLOWED = 0.05  # a black product or a specular glint legitimately clips a little
 _CLIP_FAIL = 0.35  # clipped share (beyond the allowance) at which exposure reaches 0
 _MEAN_ALLOWED = 0.25  # mean grey within 0.25..0.75 is fine: moody or airy shots are intended
@@ -48,25 +48,62 @@ def _clip01(x: float) -> float:
 
 def _reduce(rgb: np.ndarray, side: int) -> np.ndarray:
     h, w = rgb.shape[:2]
-    s = side / max(h, w)
+    return reduce_by(rgb, side / max(h, w))
+
+
+def reduce_by(rgb: np.ndarray, s: float) -> np.ndarray:
+    """rgb scaled by s (area averaging); unchanged when s ≥ 1: never enlarged."""
     if s >= 1.0:
         return rgb
+    h, w = rgb.shape[:2]
     size = (max(1, round(w * s)), max(1, round(h * s)))
     return np.asarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+
+
+def analysis_scale(shape: tuple[int, ...]) -> float:
+    """The factor that brings an image of this shape to the fixed analysis scale (≤ 1)."""
+    return min(1.0, ANALYSIS_SIDE / max(shape[0], shape[1]))
+
+
+def grey_of(rgb: np.ndarray) -> np.ndarray:
+    return np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), dtype=np.uint8)
+
+
+def laplacian_variance(grey: np.ndarray) -> float:
+    """Variance of the Laplacian of an 8-bit grey image: high for sharp detail."""
+    return float(cv2.Laplacian(grey, cv2.CV_32F).var())
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """Shares of crushed (≤ CLIP_LOW) and blown (≥ CLIP_HIGH) pixels, and the mean grey 0–1."""
+
+    crushed: float
+    blown: float
+    mean: float
+
+
+def exposure_of(grey: np.ndarray) -> Exposure:
+    hist = cv2.calcHist([grey], [0], None, [256], [0, 256]).ravel().astype(np.float64)
+    hist /= max(1, grey.size)
+    return Exposure(
+        crushed=float(hist[: CLIP_LOW + 1].sum()),
+        blown=float(hist[CLIP_HIGH:].sum()),
+        mean=float(np.dot(hist, np.arange(256))) / 255.0,
+    )
 
 
 def _sharpness(grey: np.ndarray) -> tuple[float, str | None]:
     # Noise also raises the Laplacian variance; generated images are rarely noisy, blur is the
     # failure that matters (upscaled or out-of-focus renders).
-    var = float(cv2.Laplacian(grey, cv2.CV_32F).var())
+    var = laplacian_variance(grey)
     score = 1.0 - math.exp(-var / _SHARP_SCALE)
-    return score, f"soft or blurry (Laplacian variance {var:.0f} at {_ANALYSIS_SIDE} px)"
+    return score, f"soft or blurry (Laplacian variance {var:.0f} at {ANALYSIS_SIDE} px)"
 
 
 def _exposure(grey: np.ndarray) -> tuple[float, str | None]:
-    hist = np.bincount(grey.ravel(), minlength=256).astype(np.float64) / grey.size
-    low, high = float(hist[: _CLIP_LOW + 1].sum()), float(hist[_CLIP_HIGH:].sum())
-    mean = float(np.dot(hist, np.arange(256))) / 255.0
+    e = exposure_of(grey)
+    low, high, mean = e.crushed, e.blown, e.mean
     clip_pen = _clip01((low + high - _CLIP_ALLOWED) / _CLIP_FAIL)
     mean_pen = _clip01((abs(mean - 0.5) - _MEAN_ALLOWED) / (0.5 - _MEAN_ALLOWED))
     score = (1.0 - clip_pen) * (1.0 - mean_pen)
@@ -117,8 +154,8 @@ def quality_score(rgb: np.ndarray, subject_box: Box | None = None) -> QualitySco
     with a box."""
     if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.size == 0:
         raise ValueError(f"expected a non-empty HxWx3 uint8 array, got {rgb.dtype} {rgb.shape}")
-    small = _reduce(rgb, _ANALYSIS_SIDE)
-    grey = np.asarray(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY), dtype=np.uint8)
+    small = _reduce(rgb, ANALYSIS_SIDE)
+    grey = grey_of(small)
     parts = {
         "sharpness": _sharpness(grey),
         "exposure": _exposure(grey),
@@ -140,4 +177,17 @@ def quality_score(rgb: np.ndarray, subject_box: Box | None = None) -> QualitySco
     )
 
 
-__all__ = ["WEIGHTS", "QualityScore", "quality_score"]
+__all__ = [
+    "ANALYSIS_SIDE",
+    "CLIP_HIGH",
+    "CLIP_LOW",
+    "WEIGHTS",
+    "Exposure",
+    "QualityScore",
+    "analysis_scale",
+    "exposure_of",
+    "grey_of",
+    "laplacian_variance",
+    "quality_score",
+    "reduce_by",
+]
