@@ -245,7 +245,8 @@ def parse_brief(data: Any, source: str = "brief") -> Brief:
         raise BriefError(
             source,
             [Problem("brand", f"names the brand kit file {data['brand']!r}, which is only read "
-                     "beside a brief file (cap run brief.yaml); embed the kit in the brief here")],
+                     "beside a brief file (cap run brief.yaml) or uploaded with it as a file of "
+                     "that name (multipart); embed the kit in the brief, or attach it")],
         )  # fmt: skip
     try:
         return Brief.model_validate(data)
@@ -269,8 +270,7 @@ def load_brief(path: Path) -> Brief:
     data = decode_brief(text, source, syntax=syntax)
     if isinstance(data, dict) and isinstance(data.get("brand"), str):
         # a brand kit file beside the brief: its own errors name the kit file and its fields
-        kit = load_brand_kit(path.parent / data["brand"])
-        data = {**data, "brand": kit.model_dump(exclude_defaults=True)}
+        data = with_kit(data, load_brand_kit(path.parent / data["brand"]))
     return parse_brief(data, source)
 
 
@@ -283,7 +283,13 @@ def load_brand_kit(path: Path) -> Brand:
         raise BriefError(source, [Problem("", "brand kit file not found")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise BriefError(source, [Problem("", f"cannot read the file: {exc}")]) from None
-    syntax: BriefSyntax = "json" if path.suffix.lower() == ".json" else "yaml"
+    return parse_brand_kit(
+        text, source, syntax="json" if path.suffix.lower() == ".json" else "yaml"
+    )
+
+
+def parse_brand_kit(text: str, source: str, *, syntax: BriefSyntax = "yaml") -> Brand:
+    """A brand kit's text (a file, or an uploaded part); errors name `source` and the field."""
     data = decode_brief(text, source, syntax=syntax)
     if not isinstance(data, dict):
         raise BriefError(source, [Problem("", "the brand kit must be a mapping of fields")])
@@ -291,6 +297,11 @@ def load_brand_kit(path: Path) -> Brand:
         return Brand.model_validate(data)
     except ValidationError as exc:
         raise BriefError(source, _problems(exc, Brand)) from None
+
+
+def with_kit(data: dict[str, Any], kit: Brand) -> dict[str, Any]:
+    """Brief data with the kit it names embedded in its place."""
+    return {**data, "brand": kit.model_dump(exclude_defaults=True)}
 
 
 BriefSyntax = Literal["json", "yaml"]

@@ -20,7 +20,7 @@ from rich.table import Table
 
 from .brief import brief_json_schema, load_brief
 from .cli_admin import db_app, keys_app
-from .cli_compliance import verify
+from .cli_compliance import check, verify
 from .cli_console import err, out
 from .cli_console import fail as _fail
 from .cli_service import serve, worker
@@ -31,7 +31,7 @@ from .pipeline import check_fonts, run_campaign
 from .providers.prices import prices_read_on
 from .providers.setup import build_text_provider, provider_status
 from .settings import OutputFormat, load_settings
-from .sources import brand_fonts, load_logo
+from .sources import brand_fonts, load_logos
 
 if TYPE_CHECKING:
     pass
@@ -176,9 +176,9 @@ def validate(
             fill_missing_copy(parsed, None, str(brief))  # raises: names every missing field
         if assets is not None and not assets.is_dir():
             raise AssetError(f"the asset folder {assets} does not exist or is not a folder")
-        check_fonts(parsed, brand_fonts(parsed, assets) if assets else ())
+        check_fonts(parsed, brand_fonts(parsed, assets) if assets else None)
         if assets is not None and parsed.brand is not None:
-            load_logo(parsed.brand, assets, settings.max_asset_pixels)
+            load_logos(parsed, assets, settings.max_asset_pixels)
     except CreativeAutomationError as exc:
         _fail(exc)
     notes = []
@@ -234,6 +234,7 @@ app.add_typer(keys_app, name="keys")
 app.command("serve")(serve)
 app.command("worker")(worker)
 app.command("verify")(verify)
+app.command("check")(check)
 
 
 def main() -> None:

@@ -6,19 +6,27 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from .brandkit import Brand
 from .brief import Brief
+from .checking import creative_facts, decoded, legal_checks, scaled
 from .colour import parse_hex, to_hex
 from .compliance.findings import Finding
-from .compliance.legal import prohibited_word_findings
+from .compliance.image_quality import image_quality_findings
+from .compliance.legibility import MIN_CONTRAST
+from .compliance.suite import CONTRAST_CHECKS, FIXABLE, LOGO_CHECKS, check_creative
+from .credentials import provenance_of, sign
 from .errors import FontCoverageError
 from .formats import Format
+from .imaging.crop import FitResult
 from .imaging.io import encode_image
+from .imaging.layout import BrandRules, Layout
 from .imaging.logo import LogoPair
-from .imaging.render import render_creative
+from .imaging.render import Rendered, render_creative
 from .imaging.typography import check_coverage, fit_text
 from .layout_search import FitCache, find_layout
 from .manifest import CreativeRecord, LayoutRecord, write_atomic
 from .plan import CreativeSpec
+from .provenance.credentials import SigningCredentials
 from .settings import Settings
 from .sources import Source
 
@@ -62,41 +70,29 @@ def render_group(
     settings: Settings,
     staging: Path,
     fonts: Mapping[str, tuple[Path, ...]] | None = None,
+    signer: SigningCredentials | None = None,
 ) -> list[CreativeRecord]:
-    """One product × format: the background is cropped once and reused for every locale."""
-    palette = brief.brand.hexes if brief.brand else []
-    accent = parse_hex(
-        palette[1] if len(palette) > 1 else palette[0] if palette else DEFAULT_ACCENT
-    )
-    primary = parse_hex(palette[0]) if palette else None
+    """One product × format: the background is cropped once and reused for every locale.
+
+    Each creative is checked on its final pixels and its copy; what a safe fix can mend is
+    re-rendered and checked again (each correction recorded), what cannot marks it
+    needs_review. It is signed (Content Credentials) and written only once final."""
     ext = "jpg" if settings.output_format == "jpeg" else "png"
     fits = FitCache(source, fmt)
+    quality = image_quality_findings(source.rgb) if source.origin == "generated" else []
     records = []
     for spec in specs:
         t0 = time.perf_counter()
+        kit = brief.brand.for_locale(spec.locale) if brief.brand else None
+        copy, findings, corrections = legal_checks(spec, kit)
         logo = logos.get(spec.locale)
-        found = find_layout(fits, spec, logo, (fonts or {}).get(spec.locale, ()))
-        findings: list[Finding] = list(prohibited_word_findings(spec, brief))
-        base = dict(
-            product_id=spec.product.id,
-            locale=spec.locale,
-            format=fmt.name,
-            aspect_ratio=fmt.ratio,
-            width=fmt.width,
-            height=fmt.height,
-            source=source.origin,
-            provider=source.provider,
-            model=source.model,
-            seed=source.seed,
-            cost_usd=0.0,
-            message=spec.message,
-            call_to_action=spec.call_to_action,
-            asset=source.asset,
-            fallbacks=list(source.notes),
-            cached=source.cached,
-            machine_translated=spec.machine_translated,
-            source_quality=source.quality,
+        rules = BrandRules(
+            small_print=copy["disclaimer"],
+            logo_min_width=scaled(kit.logo_min_width_px if kit else None, fmt),
+            logo_clear=kit.logo_clear_space if kit else 0.5,
         )
+        found = find_layout(fits, spec, logo, (fonts or {}).get(spec.locale, ()), rules)
+        base = _base(spec, source, fmt, copy)
         if found is None:
             findings.append(
                 Finding(
@@ -115,20 +111,14 @@ def render_group(
                     status="failed",
                     fonts=[],
                     compliance=findings,
+                    corrections=corrections,
                     layout=LayoutRecord(text_box=None, logo_box=None, subject_box=None),
                 )
             )
             continue
         fit, layout, notes = found
-        rendered = render_creative(
-            fit.image,
-            layout,
-            accent=accent,
-            brand_primary=primary,
-            palette=[parse_hex(c) for c in palette[2:]],
-            logo=logo if layout.logo_box else None,
-        )
-        findings += rendered.findings
+        rendered, data, pixel, fixes = _render_checked(fmt, fit, layout, kit, logo, settings)
+        findings += rendered.findings + pixel + quality
         if fit.upscaled_too_much:
             findings.append(
                 Finding(
@@ -146,10 +136,13 @@ def render_group(
                 )
             )
         rel = spec.relpath(ext)
-        data = encode_image(rendered.image, settings.output_format, quality=settings.jpeg_quality)
+        data, credentials = sign(
+            data, settings.output_format, provenance_of(source, spec, fit, layout, rel), signer
+        )
         write_atomic(staging / rel, data)
         block = layout.text
         used = [block.headline.font_name] + ([block.cta.font_name] if block.cta else [])
+        used += [layout.small_print.font_name] if layout.small_print else []
         records.append(
             CreativeRecord(
                 **base,
@@ -162,9 +155,12 @@ def render_group(
                     headline_box=block.headline_box.as_list(),
                     cta_box=block.cta_box.as_list() if block.cta_box else None,
                     safe_box=layout.safe_box.as_list(),
+                    disclaimer_box=layout.small_print_box.as_list()
+                    if layout.small_print_box
+                    else None,
                 ),
                 fonts=list(dict.fromkeys(used)),
-                corrections=notes + rendered.corrections,
+                corrections=corrections + notes + rendered.corrections + fixes,
                 compliance=findings,
                 crop_method=fit.method,
                 text_color=to_hex(rendered.text_color),
@@ -172,10 +168,83 @@ def render_group(
                 logo_variant=rendered.logo_variant,
                 headline_px=block.headline.size,
                 cta_px=block.cta.size if block.cta else None,
+                disclaimer_px=layout.small_print.size if layout.small_print else None,
                 render_ms=round((time.perf_counter() - t0) * 1000, 1),
+                content_credentials=credentials,
             )
         )
     return records
+
+
+MAX_ROUNDS = 3  # render, then at most two corrected re-renders
+CONTRAST_HEADROOM = 1.05
+
+
+def _render_checked(
+    fit_format: Format,
+    fit: FitResult,
+    layout: Layout,
+    kit: Brand | None,
+    logo: LogoPair | None,
+    settings: Settings,
+) -> tuple[Rendered, bytes, list[Finding], list[str]]:
+    """Render, encode, check the encoded pixels; where a failure has a safe fix (a darker
+    scrim for contrast, the other logo variant for a logo that does not stand out), render
+    again with it and check again. Returns the last render, its bytes, its pixel findings and
+    the corrections made."""
+    colours = kit.colours if kit else []
+    hexes = [c.hex for c in colours]
+    accent = parse_hex((kit.colour("accent") if kit else None) or (hexes or [DEFAULT_ACCENT])[0])
+    primary = parse_hex(kit.colour("primary") or hexes[0]) if kit and hexes else None
+    extra = [parse_hex(c.hex) for c in colours if c.role not in ("primary", "accent")]
+    facts = creative_facts(fit_format, layout, kit, logo)
+    # aimed a little above the threshold: the encoded pixels (JPEG) must still reach it
+    target, variant, fixes = MIN_CONTRAST * CONTRAST_HEADROOM, None, list[str]()
+    for round_ in range(MAX_ROUNDS):
+        rendered = render_creative(
+            fit.image, layout, accent=accent, brand_primary=primary, palette=extra,
+            logo=logo if layout.logo_box else None, contrast_target=target, logo_variant=variant,
+        )  # fmt: skip
+        data = encode_image(rendered.image, settings.output_format, quality=settings.jpeg_quality)
+        pixel = check_creative(decoded(data), facts)
+        failed = {f.check for f in pixel if f.blocking}
+        if round_ == MAX_ROUNDS - 1 or not failed & FIXABLE:
+            return rendered, data, pixel, fixes
+        if failed & CONTRAST_CHECKS:
+            target += 1.5
+            fixes.append("re-rendered with a stronger scrim: contrast measured on the final "
+                         "pixels was below the threshold")  # fmt: skip
+        if failed & LOGO_CHECKS and rendered.logo_variant:
+            variant = "on_light" if rendered.logo_variant == "on_dark" else "on_dark"
+            fixes.append(f"re-rendered with the {variant.replace('_', '-')} logo variant: the "
+                         "logo was not detectable on the final pixels")  # fmt: skip
+    raise AssertionError("unreachable")  # the loop returns on its last round
+
+
+def _base(
+    spec: CreativeSpec, source: Source, fmt: Format, copy: dict[str, str | None]
+) -> dict[str, object]:
+    return dict(
+        product_id=spec.product.id,
+        locale=spec.locale,
+        format=fmt.name,
+        aspect_ratio=fmt.ratio,
+        width=fmt.width,
+        height=fmt.height,
+        source=source.origin,
+        provider=source.provider,
+        model=source.model,
+        seed=source.seed,
+        cost_usd=0.0,
+        message=spec.message,
+        call_to_action=spec.call_to_action,
+        disclaimer=copy["disclaimer"],
+        asset=source.asset,
+        fallbacks=list(source.notes),
+        cached=source.cached,
+        machine_translated=spec.machine_translated,
+        source_quality=source.quality,
+    )
 
 
 def warm_up(brief: Brief) -> None:

@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 from .formats import Format
 from .imaging.crop import FitResult, fit_to_format
 from .imaging.geometry import Box
-from .imaging.layout import Layout, plan_layout
+from .imaging.layout import BrandRules, Layout, plan_layout
 from .imaging.logo import LogoPair
 from .imaging.stats import BackgroundStats
 from .plan import CreativeSpec
@@ -102,7 +102,11 @@ class FitCache:
 
 
 def find_layout(
-    cache: FitCache, spec: CreativeSpec, logo: LogoPair | None, fonts: tuple[Path, ...] = ()
+    cache: FitCache,
+    spec: CreativeSpec,
+    logo: LogoPair | None,
+    fonts: tuple[Path, ...] = (),
+    brand: BrandRules | None = None,
 ) -> tuple[FitResult, Layout, list[str]] | None:
     """The tightest framing of the subject at which headline, CTA and logo all fit.
 
@@ -116,8 +120,9 @@ def find_layout(
 
     def layout_for(stats: BackgroundStats, subject: Box, aspect: float | None) -> Layout | None:
         return plan_layout(
-            stats, fmt, subject, spec.message, spec.call_to_action, spec.locale, aspect, fonts
-        )
+            stats, fmt, subject, spec.message, spec.call_to_action, spec.locale, aspect, fonts,
+            brand,
+        )  # fmt: skip
 
     def framed(fit: FitResult, layout: Layout, pad: float) -> tuple[FitResult, Layout, list[str]]:
         notes = [f"subject framed {round(pad * 100)}% wider to make room for the text"]

@@ -24,6 +24,7 @@ class LayoutRecord(BaseModel):
     headline_box: list[int] | None = None
     cta_box: list[int] | None = None
     safe_box: list[int] | None = None
+    disclaimer_box: list[int] | None = None
 
 
 class ContentCredentialsRecord(BaseModel):
@@ -60,6 +61,7 @@ class CreativeRecord(BaseModel):
     # additions (schema 1 allows new fields): what a reviewer needs to trust the pixels
     message: str = ""
     call_to_action: str | None = None
+    disclaimer: str | None = None  # the small print on the creative (required ones included)
     asset: str | None = None
     crop_method: str | None = None
     text_color: str | None = None
@@ -72,6 +74,7 @@ class CreativeRecord(BaseModel):
     source_quality: float | None = None  # quality score of the generated source, 0–1
     headline_px: int | None = None  # font sizes chosen by measurement
     cta_px: int | None = None
+    disclaimer_px: int | None = None
     render_ms: float = 0.0
     content_credentials: ContentCredentialsRecord | None = None
 

@@ -26,6 +26,9 @@ from .providers.budget import Budget
 from .providers.chain import CallLog
 from .providers.prices import prices_read_on
 from .providers.setup import build_chain, build_text_provider
+from .provenance import load_signer
+from .provenance.credentials import SigningCredentials
+from .readback import read_back_group, skipped_group
 from .report import write_report
 from .settings import Settings
 from .sources import (
@@ -135,12 +138,19 @@ def run_campaign(
                 settings, budget, on_call=checkpoints.provider_call if checkpoints else None
             )
         logos = load_logos(brief, assets_dir, settings.max_asset_pixels)
+        signer = load_signer(
+            settings.c2pa_cert,
+            settings.c2pa_key.get_secret_value() if settings.c2pa_key else None,
+            settings.data_dir,
+        )
         by_product: dict[str, list[list[CreativeSpec]]] = {}
         for (pid, _), specs in groups.items():
             by_product.setdefault(pid, []).append(specs)
         todo: list[Product] = [p for p in brief.products if p.id in by_product]
         with campaign_folder(out_dir, brief.campaign_id) as (staging, final):
-            run = _Run(brief, settings, by_product, logos, fonts, staging, pool, checkpoints, say)
+            run = _Run(
+                brief, settings, by_product, logos, fonts, signer, staging, pool, checkpoints, say
+            )  # fmt: skip
             run.records, run.total = list(done.values()), len(plan)  # resumed ones count as made
             say("sources", 0, len(todo))
             say("render", len(run.records), len(plan))
@@ -162,7 +172,9 @@ def run_campaign(
                                 w.result()
                         run.submit(*item)
                     elif kind == "group":
-                        run.finish(item)
+                        run.rendered(item)
+                    elif kind == "checked":
+                        run.checked(item)
                     elif kind == "sources-error":
                         raise item
             finally:
@@ -196,6 +208,7 @@ class _Run:
         groups: dict[str, list[list[CreativeSpec]]],
         logos: LocaleLogos,
         fonts: LocaleFonts,
+        signer: SigningCredentials,
         staging: Path,
         pool: Executor,
         checkpoints: Checkpoints | None,
@@ -204,9 +217,12 @@ class _Run:
         self.brief, self.settings, self.groups, self.logos, self.fonts = (
             brief, settings, groups, logos, fonts
         )  # fmt: skip
-        self.staging, self.pool, self.checkpoints, self.say = staging, pool, checkpoints, say
+        self.signer, self.staging, self.pool = signer, staging, pool
+        self.checkpoints, self.say = checkpoints, say
         self.events: queue.Queue[Event] = queue.Queue()
+        # groups rendering, then being read back: each a future of its records
         self.pending: dict[Future[list[CreativeRecord]], tuple[str, str]] = {}
+        self.readers = ThreadPoolExecutor(max(1, settings.workers), "cap-readback")
         self.costs: dict[tuple[str, str], float] = {}
         self.records: list[CreativeRecord] = []
         self.total = 0
@@ -220,7 +236,7 @@ class _Run:
             self.costs.setdefault((pid, skey), source.cost_usd)
             fut = self.pool.submit(
                 render_group, self.brief, source, specs[0].format, specs, self.logos,
-                self.settings, self.staging, self.fonts,
+                self.settings, self.staging, self.fonts, self.signer,
             )  # fmt: skip
             self.pending[fut] = (pid, skey)
             fut.add_done_callback(lambda f: self.events.put(("group", f)))
@@ -231,12 +247,26 @@ class _Run:
         running = [f for f in self.pending if not f.cancel()]
         wait(running)
         self.pending.clear()
+        self.readers.shutdown(wait=True, cancel_futures=True)
 
-    def finish(self, fut: Future[list[CreativeRecord]]) -> None:
-        """A group is rendered: book its source's cost once (on the first creative made from
-        it), keep its records, hand them to the checkpoints, stop if told to."""
-        group = fut.result()
-        source_key = self.pending.pop(fut)
+    def rendered(self, fut: Future[list[CreativeRecord]]) -> None:
+        """A group is rendered: its copy is read back off the written files (on a reader
+        thread, while other groups render), then it is finished."""
+        group, source_key = fut.result(), self.pending.pop(fut)
+        if self.settings.readback == "off":
+            self.finish(skipped_group(group), source_key)
+            return
+        checked = self.readers.submit(read_back_group, group, self.staging)
+        self.pending[checked] = source_key
+        checked.add_done_callback(lambda f: self.events.put(("checked", f)))
+
+    def checked(self, fut: Future[list[CreativeRecord]]) -> None:
+        self.finish(fut.result(), self.pending.pop(fut))
+
+    def finish(self, group: list[CreativeRecord], source_key: tuple[str, str]) -> None:
+        """A group is rendered and checked: book its source's cost once (on the first
+        creative made from it), keep its records, hand them to the checkpoints, stop if told
+        to."""
         if group and source_key in self.costs:
             group[0].cost_usd = self.costs.pop(source_key)  # each source is paid for once
         self.records += group

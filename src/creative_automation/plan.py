@@ -19,6 +19,7 @@ class CreativeSpec:
     message: str
     call_to_action: str | None
     machine_translated: bool = False  # its copy came from the text provider, not the brief
+    disclaimer: str | None = None  # the brief's small print for this locale
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -48,6 +49,7 @@ def make_plan(brief: Brief, translated: frozenset[str] = frozenset()) -> list[Cr
                         copy.message,
                         copy.call_to_action,
                         machine_translated=locale in translated,
+                        disclaimer=copy.disclaimer,
                     )
                 )
     return specs

@@ -121,6 +121,22 @@ class Settings(BaseSettings):
         "network it runs in.",
     )
 
+    # --- compliance (issue 5) ---
+    c2pa_cert: str | None = Field(
+        None,
+        description="Content Credentials signing chain: a PEM file path or the PEM text (leaf "
+        "first, issued by a CA, emailProtection usage); without it and CAP_C2PA_KEY a local "
+        "development CA signs, and manifests and reports say so.",
+    )
+    c2pa_key: SecretStr | None = Field(
+        None, description="The signing key of CAP_C2PA_CERT: a PEM file path or the PEM text."
+    )
+    readback: Literal["on", "off"] = Field(
+        "on",
+        description="OCR read-back of every creative's copy (Tesseract): on, beside the "
+        "rendering; off: reported as skipped.",
+    )
+
     @field_validator("rate_limit")
     @classmethod
     def _known_rate(cls, value: str) -> str:

@@ -44,11 +44,12 @@ class Source:
     notes: list[str] = field(default_factory=list)
     cached: bool = False
     quality: float | None = None
+    asset_path: Path | None = None  # the reused file itself: its bytes are the C2PA ingredient
 
 
 def _find_asset(
     product: Product, assets_dir: Path | None, max_pixels: int
-) -> tuple[str, Image.Image] | None:
+) -> tuple[str, Image.Image, Path] | None:
     """The first listed asset that exists (name confinement and decoding errors are raised)."""
     for name in product.assets:
         if assets_dir is None:
@@ -58,7 +59,7 @@ def _find_asset(
         if not (assets_dir / name).exists():
             continue  # not supplied: the product is generated, and the manifest says so
         path = resolve_asset(assets_dir, name)  # confinement: symlinks out of the folder fail
-        return name, load_image(path, max_pixels=max_pixels)
+        return name, load_image(path, max_pixels=max_pixels), path
     return None
 
 
@@ -79,11 +80,13 @@ async def _source_for(
         notes.append(f"asset {', '.join(missing)} not found in the asset folder; generated instead")
     packshot = None
     if found is not None:
-        name, img = found
+        name, img, path = found
         if not has_transparency(img):
             rgb = to_rgb_array(img)
             subject = await asyncio.to_thread(focal_box, rgb)
-            reused = Source(product.id, rgb, subject, "asset", asset=name, notes=notes)
+            reused = Source(
+                product.id, rgb, subject, "asset", asset=name, notes=notes, asset_path=path
+            )
             return dict.fromkeys(shapes, reused)
         packshot = img  # a cut-out: stage it in a generated studio scene
         notes.append(f"cut-out packshot {name} staged in a generated scene")

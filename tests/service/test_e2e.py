@@ -142,9 +142,12 @@ def example() -> dict[str, Any]:
 
 
 def named_files(brief: dict[str, Any]) -> list[str]:
-    """The files the brief names, as a user would attach them."""
+    """The files the brief names, as a user would attach them (its brand kit file among them)."""
     brand = brief.get("brand") or {}
     names = [a for p in brief["products"] for a in p.get("assets", [])]
+    if isinstance(brand, str):  # a kit file beside the brief: attached too, with its logo
+        names.append(brand)
+        brand = yaml.safe_load((EXAMPLES / brand).read_text())
     names += [brand[k] for k in ("logo", "logo_on_dark") if brand.get(k)]
     return [*names, *brand.get("fonts", [])]
 
@@ -157,7 +160,8 @@ def submit(
     parts = [("brief", (BRIEF.name, text.encode(), "application/yaml"))]
     for name in named_files(yaml.safe_load(text)):
         kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        parts.append(("files", (name, (ASSETS / name).read_bytes(), kind)))
+        folder = EXAMPLES if (EXAMPLES / name).is_file() else ASSETS
+        parts.append(("files", (name, (folder / name).read_bytes(), kind)))
     return http.post("/v1/campaigns", files=parts, headers=headers)
 
 

@@ -9,15 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from .findings import Finding
 from .matching import Hit, Term, compile_term, find_in, spaced_runs
 from .textnorm import Prepared, boundary, prepare, unspoof, words_key
-
-if TYPE_CHECKING:
-    from ..brief import Brief
-    from ..plan import CreativeSpec
 
 __all__ = [
     "DisclaimerCheck",
@@ -28,7 +23,6 @@ __all__ = [
     "find_prohibited",
     "missing_disclaimers",
     "prohibited_findings",
-    "prohibited_word_findings",
     "terms_for",
 ]
 
@@ -182,27 +176,4 @@ def disclaimer_findings(
             else f"{locale}: missing (looked in {fields})",
         )
         for c in check_disclaimers(texts, required)
-    ]
-
-
-def prohibited_word_findings(spec: CreativeSpec, brief: Brief) -> list[Finding]:
-    """The brand kit's prohibited words in a creative's message and call to action, as one
-    finding (the shape the pipeline reports)."""
-    words = brief.brand.prohibited(spec.locale) if brief.brand else []
-    if not words:
-        return []
-    texts = {"message": spec.message, "call_to_action": spec.call_to_action}
-    hits = find_prohibited(texts, words, spec.locale)
-    terms = {h.term for h in hits}
-    found = [w for w in dict.fromkeys(words) if w in terms]
-    return [
-        Finding(
-            check="prohibited_words",
-            status="fail" if hits else "pass",
-            value=", ".join(found) if hits else None,
-            detail=f"prohibited by the brand kit, found in the {spec.locale} copy: "
-            + "; ".join(describe(h) for h in hits)
-            if hits
-            else f"{len(words)} prohibited words checked",
-        )
     ]

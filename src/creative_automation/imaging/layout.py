@@ -38,6 +38,45 @@ class Layout:
     subject_box: Box
     safe_box: Box
     score: float = 0.0  # higher is better: calm background, large type (comparable across fits)
+    small_print: FittedText | None = None  # the disclaimer, set across the safe area's edge
+    small_print_box: Box | None = None
+
+
+@dataclass(frozen=True)
+class BrandRules:
+    """What the brand kit adds to the designer's rules for one creative."""
+
+    small_print: str | None = None  # disclaimer text drawn on the creative
+    logo_min_width: int = 0  # px on this canvas: the kit's minimum, scaled
+    logo_clear: float = 0.5  # clear space around the logo, × its height
+
+
+def _small_print(
+    safe: Box, subject: Box, text: str, locale: str, rules: LayoutRules, fonts: tuple[Path, ...]
+) -> tuple[FittedText, Box, Box] | None:
+    """The disclaimer across the bottom of the safe area (the top when the subject is there):
+    its fit, its box, and the safe area left for the rest. None: it fits neither edge."""
+    fitted = fit_text(
+        text, locale, weight="regular", box_width=safe.width, box_height=safe.height // 4,
+        max_lines=3, min_size=rules.small_print_min, max_size=rules.small_print,
+    )  # fmt: skip
+    if fitted is None:
+        return None
+    rtl = fitted.direction == "rtl"
+    x0 = safe.x1 - fitted.width if rtl else safe.x0
+    keep_clear = subject.expand(rules.gap)
+    for edge in ("bottom", "top"):
+        y0 = safe.y1 - fitted.height if edge == "bottom" else safe.y0
+        box = Box(x0, y0, x0 + fitted.width, y0 + fitted.height)
+        if box.intersects(keep_clear):
+            continue
+        if edge == "bottom":
+            rest = Box(safe.x0, safe.y0, safe.x1, box.y0 - rules.gap)
+        else:
+            rest = Box(safe.x0, box.y1 + rules.gap, safe.x1, safe.y1)
+        if rest.height > 0:
+            return fitted, box, rest
+    return None
 
 
 def _regions(safe: Box, subject: Box, gap: int) -> list[tuple[Side, Box]]:
@@ -200,6 +239,7 @@ def plan_layout(
     locale: str,
     logo_aspect: float | None,
     fonts: tuple[Path, ...] = (),
+    brand: BrandRules | None = None,
 ) -> Layout | None:
     """Best placement of text and logo, or None when the text cannot fit beside the subject.
 
@@ -208,7 +248,14 @@ def plan_layout(
     reads first (top) when all else is equal.
     """
     rules = rules_for(fmt)
-    safe = safe_area(fmt)
+    safe = full_safe = safe_area(fmt)
+    brand = brand or BrandRules()
+    small = None
+    if brand.small_print:
+        small = _small_print(safe, subject, brand.small_print, locale, rules, fonts)
+        if small is None:
+            return None  # the disclaimer must be on the creative: frame the subject wider
+        safe = small[2]
     area = fmt.width * fmt.height
     best: tuple[float, Layout] | None = None
     corners: list[Corner | None] = (
@@ -239,8 +286,12 @@ def plan_layout(
                 lh = max(1, round(lw / logo_aspect))
                 if lh > lw:  # tall marks: cap by height so they don't dominate
                     lh, lw = lw, max(1, round(lw * logo_aspect))
+                if lw < brand.logo_min_width:  # never smaller than the kit allows
+                    lw = brand.logo_min_width
+                    lh = max(1, round(lw / logo_aspect))
                 logo = _logo_box(safe, corner, lw, lh)
-                clear = logo.expand(max(1, lh // 2))
+                # the kit's clear space, plus the 2 px a check on the pixels may be off by
+                clear = logo.expand(math.ceil(lh * brand.logo_clear) + 2)
                 if clear.intersects(subject.expand(rules.gap)):
                     continue
             block = whole
@@ -255,7 +306,10 @@ def plan_layout(
                 - (2.0 * stats.busyness(logo) if logo else 0.0)
                 + (0.15 if side == "top" else 0.0)
             )
-            layout = Layout(block, logo, subject, safe, score)
+            layout = Layout(
+                block, logo, subject, full_safe, score,
+                small[0] if small else None, small[1] if small else None,
+            )  # fmt: skip
             if best is None or score > best[0]:
                 best = (score, layout)
     return best[1] if best else None

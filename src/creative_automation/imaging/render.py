@@ -162,7 +162,12 @@ def _with_treatment(
 
 
 def _choose_treatment(
-    bg: NDArray[np.uint8], block: TextBlock, glyphs: NDArray[np.bool_], area: Box, brand: RGB | None
+    bg: NDArray[np.uint8],
+    block: TextBlock,
+    glyphs: NDArray[np.bool_],
+    area: Box,
+    brand: RGB | None,
+    target: float = MIN_CONTRAST,
 ) -> tuple[RGB, Treatment, float]:
     """The least intrusive colour + treatment that reaches the contrast target (guide order):
     white or near-black alone, then an edge scrim at 55/65/75 % (dark behind white text, light
@@ -173,7 +178,7 @@ def _choose_treatment(
     sel = cv2.dilate(glyphs.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
     plain = relative_luminance(bg[area.y0 : area.y1, area.x0 : area.x1])[sel]
     scored = sorted(((worst_contrast(plain, c), c) for c in (WHITE, INK)), reverse=True)
-    if scored[0][0] >= MIN_CONTRAST:
+    if scored[0][0] >= target:
         return scored[0][1], Treatment("none", 0.0, INK), scored[0][0]
     # the scrim that follows the picture: darken a darker-than-mid area (white text), lighten a
     # light one (dark text); washing a photo out looks hazy where darkening it looks natural
@@ -190,7 +195,7 @@ def _choose_treatment(
     for colour, treatment in options:
         behind = _with_treatment(bg, area, treatment, block)
         value = worst_contrast(relative_luminance(behind)[sel], colour)
-        if value >= MIN_CONTRAST:
+        if value >= target:
             return colour, treatment, value
         if value > best[0]:
             best = (value, colour, treatment)
@@ -242,15 +247,22 @@ def render_creative(
     brand_primary: RGB | None,
     palette: Sequence[RGB] = (),
     logo: LogoPair | None,
+    contrast_target: float = MIN_CONTRAST,
+    logo_variant: str | None = None,
 ) -> Rendered:
-    """Draw the layout over a copy of bg; every contrast is measured on the composed pixels."""
+    """Draw the layout over a copy of bg; every contrast is measured on the composed pixels.
+
+    A re-render after a failed check asks for more: a `contrast_target` above 4.5:1 (a darker
+    scrim or the next treatment), or the other `logo_variant` ("on_light" / "on_dark")."""
     h, w = bg.shape[:2]
     block = layout.text
     mask_img, area = _ink_mask(
         block.headline, block.headline_box, round(0.3 * block.headline.size), w, h
     )
     ink = np.asarray(mask_img) > 64
-    colour, treatment, measured = _choose_treatment(bg, block, ink, area, brand_primary)
+    colour, treatment, measured = _choose_treatment(
+        bg, block, ink, area, brand_primary, contrast_target
+    )
     canvas = bg.copy()
     corrections: list[str] = []
     covered = treatment.alpha(block, w, h, Box(0, 0, w, h))
@@ -289,6 +301,11 @@ def render_creative(
             )
         )
 
+    if layout.small_print is not None and layout.small_print_box is not None:
+        finding, correction = _draw_small_print(canvas, layout.small_print, layout.small_print_box)
+        findings.append(finding)
+        corrections += [correction] if correction else []
+
     variant = None
     if logo is not None and layout.logo_box is not None:
         lb = layout.logo_box
@@ -297,11 +314,48 @@ def render_creative(
         dark_bg = float(contrast_ratio(behind, logo.luminance(dark_background=True))) > float(
             contrast_ratio(behind, logo.luminance(dark_background=False))
         )
+        if logo_variant is not None:
+            dark_bg = logo_variant == "on_dark"
         variant = "on_dark" if dark_bg else "on_light"
         mark = logo.at(lb.width, lb.height, dark_background=dark_bg)
         with _patch(canvas, lb) as patch:
             patch.paste(mark, (0, 0), mark)
     return Rendered(canvas, colour, treatment.label, variant, findings, corrections)
+
+
+SMALL_PRINT_BANDS = (0.0, 0.45, 0.6, 0.75, 0.9)  # opacity of the band behind small print
+
+
+def _draw_small_print(
+    canvas: NDArray[np.uint8], fitted: FittedText, box: Box
+) -> tuple[Finding, str | None]:
+    """The disclaimer in white or near-black, whichever reads better on what is behind it;
+    where neither reaches 4.5:1, a band of the opposite tone behind it, as light as passes."""
+    h, w = canvas.shape[:2]
+    mask_img, area = _ink_mask(fitted, box, round(0.4 * fitted.size), w, h)
+    sel = cv2.dilate((np.asarray(mask_img) > 64).astype(np.uint8), np.ones((5, 5), np.uint8))
+    behind = canvas[area.y0 : area.y1, area.x0 : area.x1]
+    best: tuple[float, float, RGB] = (0.0, 0.0, WHITE)
+    for level in SMALL_PRINT_BANDS:
+        for colour in (WHITE, INK):
+            band = (0, 0, 0) if colour == WHITE else WHITE
+            mixed = behind.copy()
+            if level:
+                _mix(mixed, Box(0, 0, area.width, area.height), np.full((1, 1), level, np.float32), band)
+            value = worst_contrast(relative_luminance(mixed)[sel.astype(bool)], colour)
+            if value > best[0]:
+                best = (value, level, colour)
+        if best[0] >= MIN_CONTRAST:
+            break
+    value, level, colour = best
+    correction = None
+    if level:
+        band = (0, 0, 0) if colour == WHITE else WHITE
+        _mix(canvas, area, np.full((1, 1), level, np.float32), band)
+        correction = f"band at {round(level * 100)}% behind the disclaimer for contrast"
+    with _patch(canvas, area) as patch:
+        patch.paste(colour, (0, 0, area.width, area.height), mask_img)
+    return contrast_finding(value, large_text=False, where="disclaimer"), correction
 
 
 def _rgb(values: NDArray[np.floating]) -> RGB:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ..formats import Format
 from .geometry import Box
+
+
+SMALL_PRINT_LINES = 30  # BCAP guidance: superimposed text at least 30 of 1080 lines tall
 
 
 @dataclass(frozen=True)
@@ -19,6 +23,8 @@ class LayoutRules:
     logo_max_width: int
     gap: int  # px kept between text/logo and the subject
     max_text_area: float  # share of the canvas text may cover
+    small_print: int  # px: disclaimer type, as large as it may be set
+    small_print_min: int  # px: the smallest disclaimer type still legible on a phone
 
 
 def rules_for(fmt: Format) -> LayoutRules:
@@ -35,6 +41,10 @@ def rules_for(fmt: Format) -> LayoutRules:
         logo_max_width=round(0.20 * short),
         gap=round(0.025 * short),
         max_text_area=0.25,
+        # small print at the UK broadcast code's minimum for on-screen text (BCAP: 30 lines of a
+        # 1080-line picture), scaled by the shorter side; set at that size, never below it
+        small_print=math.ceil(SMALL_PRINT_LINES * short / 1080),
+        small_print_min=math.ceil(SMALL_PRINT_LINES * short / 1080),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,7 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from ...brief import Brief, BriefSyntax, decode_brief, parse_brief
+from ...brief import Brief, BriefSyntax, decode_brief, parse_brand_kit, parse_brief, with_kit
 from ...creatives import coverage_problems
 from ...errors import AssetError, BriefError, PayloadTooLarge, Problem, UnsupportedMedia
 from ...imaging.io import probe_bytes, sniff_format
@@ -79,7 +79,11 @@ async def _bounded_body(request: Request, settings: Settings) -> bytes:
     return b"".join(chunks)
 
 
-def brief_from_text(raw: bytes, syntax: BriefSyntax, settings: Settings) -> Submission:
+def brief_from_text(
+    raw: bytes, syntax: BriefSyntax, settings: Settings, kits: Mapping[str, bytes] | None = None
+) -> Submission:
+    """The brief of a request; a brand kit it names (`brand: kit.yaml`) is taken from `kits`,
+    the files uploaded with it, and embedded."""
     source = "request body"
     try:
         text = raw.decode("utf-8-sig")
@@ -87,6 +91,14 @@ def brief_from_text(raw: bytes, syntax: BriefSyntax, settings: Settings) -> Subm
         raise BriefError(source, [Problem("", f"the brief is not UTF-8 text: {exc}")]) from None
     data = decode_brief(text, source, syntax=syntax)
     _check_shape(data, source)
+    name = data.get("brand") if isinstance(data, dict) else None
+    if isinstance(name, str) and kits is not None and name in kits:
+        try:
+            kit_text = kits[name].decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise BriefError(name, [Problem("", f"the kit is not UTF-8 text: {exc}")]) from None
+        kit_syntax: BriefSyntax = "json" if name.lower().endswith(".json") else "yaml"
+        data = with_kit(data, parse_brand_kit(kit_text, name, syntax=kit_syntax))
     brief = parse_brief(data, source)
     return Submission(data, brief, check_limits(brief, settings, source))
 
@@ -182,12 +194,20 @@ async def _multipart(request: Request, settings: Settings) -> Submission:
             syntax = _syntax(
                 brief_part.content_type, brief_part.filename, raw.decode("utf-8", "replace")
             )
-        submission = brief_from_text(raw, syntax, settings)
-        webhook = form.get("webhook_url")
-        submission.webhook_url = webhook if isinstance(webhook, str) else None
         files = [
             (k, v) for k, v in form.multi_items() if k != "brief" and isinstance(v, UploadFile)
         ]
+        kits: dict[str, bytes] = {}
+        for _, upload in files:  # a brand kit is text, read as the brief is
+            if (upload.filename or "").lower().endswith((".yaml", ".yml", ".json")):
+                name = confined_name(upload.filename)
+                kits[name] = await _read_upload(
+                    upload, settings.max_brief_bytes, "CAP_MAX_BRIEF_BYTES"
+                )
+        submission = brief_from_text(raw, syntax, settings, kits)
+        webhook = form.get("webhook_url")
+        submission.webhook_url = webhook if isinstance(webhook, str) else None
+        files = [(k, v) for k, v in files if (v.filename or "") not in kits]
         submission.uploads = await _uploads(files, submission.brief, settings)
         return submission
     finally:
