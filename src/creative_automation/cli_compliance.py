@@ -1,4 +1,5 @@
-"""`cap verify`: read back a file's Content Credentials (C2PA) and say what they prove."""
+"""`cap verify` reads back a file's Content Credentials (C2PA) and says what they prove;
+`cap check` judges creatives made anywhere against a brand kit (review.py)."""
 
 from __future__ import annotations
 
@@ -14,16 +15,20 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from .brief import load_brand_kit
 from .cli_console import fail, out
+from .compliance.findings import Finding
 from .errors import AssetError, ConfigError, CreativeAutomationError
 from .imaging.io import probe_bytes, sniff_format
 from .provenance import Credentials, Validation, read_credentials
 from .provenance.devca import CA_FILE, DEV_DIR
 from .provenance.model import OPENED
 from .report import describe_source_type
+from .review import Logos, Review, asset_folder, collect, locale_tag, review
 from .settings import load_settings
 
 USER_ERROR = 2  # as typer's own usage errors: 1 means a file failed verification
+NEEDS_REVIEW = 3  # `cap check`: as `cap run --strict` when creatives need review
 MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 DEVELOPMENT_WARNING = (
     "signed with a local development certificate — not trusted outside this installation"
@@ -313,4 +318,163 @@ def _as_json(c: Checked) -> dict[str, Any]:
     }
 
 
-__all__ = ["verify"]
+# -- cap check ---------------------------------------------------------------------------------
+
+STATUS_STYLE = {"fail": "bold red", "warn": "yellow", "skipped": "dim", "pass": "green"}
+SEVERITY = {"fail": 0, "warn": 1, "skipped": 2, "pass": 3}
+
+
+def check(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Creatives: image files (JPEG, PNG, WebP) or output folders of `cap run`.",
+            show_default=False,
+        ),
+    ],
+    brand: Annotated[
+        Path,
+        typer.Option("--brand", "-b", help="Brand kit file (YAML or JSON).", show_default=False),
+    ],
+    assets: Annotated[
+        Path | None,
+        typer.Option(
+            "--assets",
+            "-a",
+            help="Folder of the kit's logo files [default: beside the kit, or its assets/].",
+        ),
+    ] = None,
+    locale: Annotated[
+        str | None,
+        typer.Option(
+            "--locale",
+            "-l",
+            help="Locale of loose images [default: from the file name (es-MX.jpg), else en]; "
+            "a platform creative's is in its manifest.",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON array of findings, one per file.")
+    ] = False,
+) -> None:
+    """Check creatives made anywhere against a brand kit, with the pipeline's own checks:
+    legibility of the text, logo, palette, image quality, prohibited words and claims and
+    the market's required disclaimers.
+
+    A creative of an output folder is checked at its recorded text boxes against its recorded
+    copy (which OCR must read back); on any other image the text is found by OCR.
+
+    Exit codes:
+      0  every creative passes (warnings allowed)
+      3  some creative has a failing finding: it needs review
+      2  a file or folder is missing or not an image, or the brand kit or its logo is unusable
+    """
+    try:
+        settings = load_settings()
+        kit = load_brand_kit(brand)
+        targets = collect(paths, locale_tag(locale) if locale is not None else None)
+        logos = Logos(kit, asset_folder(kit, brand, assets), settings.max_asset_pixels)
+        for target in targets:  # every logo the creatives need, before anything is checked
+            logos.for_locale(target.locale)
+        reviews = [review(t, kit, logos, settings.max_asset_pixels) for t in targets]
+    except CreativeAutomationError as exc:
+        fail(exc, USER_ERROR)
+    if as_json:
+        print(json.dumps([_review_json(r) for r in reviews], indent=2, ensure_ascii=False))
+    else:
+        for r in reviews:
+            out().print(_review_table(r))
+        out().print(_review_tally(reviews))
+    if any(r.failed for r in reviews):
+        raise typer.Exit(NEEDS_REVIEW)
+
+
+def _number(value: float | str | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:g}" if isinstance(value, float | int) else _printable(str(value))
+
+
+def _review_table(r: Review) -> Group:
+    t = r.target
+    where = f"locale {t.locale} ({t.locale_from})"
+    how = "recorded layout and copy (manifest)" if t.record is not None else "text found by OCR"
+    if t.record is not None and r.source == "ocr":
+        how = "text found by OCR (its manifest record no longer fits)"
+    parts: list[Any] = [
+        Text(_printable(str(t.path)), style="bold", overflow="fold"),
+        Text(
+            f"{r.fmt.name} {r.fmt.ratio} · {r.width}×{r.height} · {where} · {how} · {r.ms:.0f} ms",
+            style="dim",
+        ),
+    ]
+    for text in r.texts:
+        conf = f", confidence {text.confidence:g}" if text.confidence is not None else ""
+        line = _printable(text.text.replace("\n", " / "))
+        parts.append(Text(f"  {text.field}: “{line}” at {text.box.as_list()}{conf}"))
+    parts += [Text(f"  note: {_printable(n)}", style="yellow") for n in r.notes]
+    table = Table(show_lines=False, expand=True)
+    table.add_column("check", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("value", justify="right", overflow="fold", max_width=24)
+    table.add_column("threshold", justify="right", overflow="fold", max_width=12)
+    table.add_column("detail", overflow="fold", ratio=1)
+    for f in sorted(r.findings, key=lambda f: SEVERITY[f.status]):  # stable: failures first
+        table.add_row(
+            f.check,
+            Text(f.status, style=STATUS_STYLE[f.status]),
+            _number(f.value),
+            _number(f.threshold),
+            Text(_printable(f.detail)),
+        )
+    parts += [table, _review_verdict(r.findings)]
+    return Group(*parts)
+
+
+def _review_verdict(findings: list[Finding]) -> Text:
+    failing = list(dict.fromkeys(f.check for f in findings if f.status == "fail"))
+    counts = [
+        f"{n} {word}"
+        for n, word in (
+            (sum(f.status == "warn" for f in findings), "warning(s)"),
+            (sum(f.status == "skipped" for f in findings), "skipped"),
+        )
+        if n
+    ]
+    tail = f" ({', '.join(counts)})" if counts else ""
+    if failing:
+        return Text(f"needs review: {', '.join(failing)} failed{tail}\n", style="bold red")
+    return Text(f"ok: every check passed{tail}\n", style="bold green")
+
+
+def _review_tally(reviews: list[Review]) -> Text:
+    bad = sum(r.failed for r in reviews)
+    ms = sum(r.ms for r in reviews) / max(1, len(reviews))
+    line = f"{len(reviews) - bad} of {len(reviews)} creatives ok"
+    line += f", {bad} need review" if bad else ""
+    return Text(f"{line} · {ms:.0f} ms per creative", style="bold")
+
+
+def _review_json(r: Review) -> dict[str, Any]:
+    t = r.target
+    return {
+        "file": str(t.path),
+        "verdict": "needs_review" if r.failed else "ok",
+        "source": r.source,
+        "locale": t.locale,
+        "locale_from": t.locale_from,
+        "format": r.fmt.name,
+        "aspect_ratio": r.fmt.ratio,
+        "width": r.width,
+        "height": r.height,
+        "texts": [
+            {"field": x.field, "text": x.text, "box": x.box.as_list(), "confidence": x.confidence}
+            for x in r.texts
+        ],
+        "notes": r.notes,
+        "findings": [f.model_dump() for f in r.findings],
+        "ms": r.ms,
+    }
+
+
+__all__ = ["check", "verify"]
