@@ -48,11 +48,13 @@ WIDTHS = (0.07, 0.33)  # searched logo widths, share of the shorter side (guide:
 MIN_CONTRAST = 20  # mean RGB difference between ink and ground under which nothing is a mark
 _STEP = 1.2  # width ratio between coarse templates
 _LONG, _SHORT = 24, 4  # px: the least a coarse template keeps of its long and short side
+_SHARED = 80  # mean RGB difference up to which two variants' inks share one coarse map
 _PAD = 0.15  # ring of "no ink" around the mark while searching, share of its height
 _BAND = 0.06  # the ring of the final score: narrow, so a missing cut-out weighs
 _PEAKS = 4  # peaks kept per coarse map
-_CANDIDATES = 6  # distinct coarse candidates rescored per variant
+_CANDIDATES = 10  # distinct coarse candidates rescored per shape
 _REFINED = 2  # of those, refined at 1/2
+_FULL = 200  # px: the longest side a mark is scored at full resolution
 
 F32 = NDArray[np.float32]
 U8 = NDArray[np.uint8]
@@ -188,20 +190,46 @@ def _mark(name: str, image: Image.Image) -> _Mark:
     return mark
 
 
-def _pair(a: _Mark, b: _Mark) -> bool:
-    """Whether two variants can share one signed coarse map (a's ink closeness minus b's):
-    the same shape, b's pixels on that map the negative of a's."""
+def _same_shape(a: _Mark, b: _Mark) -> bool:
     if abs(a.aspect - b.aspect) > 0.02 * a.aspect:
         return False
-    kind = f"signed:{b.name}"
-    if kind not in a.sources:
-        a.sources[kind] = (a.proximity(a.inks) - a.proximity(b.inks)) * np.float32(0.5)
-    size = (64, max(2, round(64 / a.aspect)))
-    ta = cv2.resize(a.sources[kind], size, interpolation=cv2.INTER_AREA)
-    other = (b.proximity(a.inks) - b.proximity(b.inks)) / 2
-    tb = cv2.resize(other, size, interpolation=cv2.INTER_AREA)
-    corr = np.corrcoef(ta.ravel(), tb.ravel())[0, 1]
-    return bool(np.isfinite(corr) and corr < -0.8)
+    size = (48, max(2, round(48 / a.aspect)))
+    ta = cv2.resize(a.alpha, size, interpolation=cv2.INTER_AREA)
+    tb = cv2.resize(b.alpha, size, interpolation=cv2.INTER_AREA)
+    return float(np.abs(ta - tb).mean()) < 0.03
+
+
+def _ink_gap(a: _Mark, b: _Mark) -> float:
+    """How far b's inks are from a's: the largest mean RGB difference to a's nearest ink."""
+    diff = np.abs(b.inks[:, None, :].astype(np.int16) - a.inks[None, :, :]).mean(2)
+    return float(diff.min(1).max())
+
+
+def _group(a: _Mark, b: _Mark) -> tuple[str, list[_Mark]] | None:
+    """How two variants of one shape can share one coarse map, if they can:
+
+    - "shared": their inks alike (a teal mark and its lighter teal on-dark variant): one map
+      of closeness to any of their inks, which either variant lights up;
+    - "signed": one variant's own inks white (a navy wordmark and its white one): a's ink
+      closeness minus b's, on which b reads negative, so |NCC| finds either. b stands out
+      from a ground there by d(a,b) + d(b,ground) − d(a,ground) (d: colour difference),
+      nothing for a ground beyond b as seen from a; nothing is beyond white.
+    """
+    if not _same_shape(a, b):
+        return None
+    if max(_ink_gap(a, b), _ink_gap(b, a)) <= _SHARED:
+        kind = f"shared:{b.name}"
+        if kind not in a.sources:
+            a.sources[kind] = a.proximity(np.concatenate([a.inks, b.inks]))
+        return "shared", [a, b]
+    for x, y in ((a, b), (b, a)):
+        own = [ink for ink in y.inks if np.abs(x.inks.astype(int) - ink).mean(1).min() > 8]
+        if all(ink.min() >= 235 for ink in own):
+            kind = f"signed:{y.name}"
+            if kind not in x.sources:
+                x.sources[kind] = (x.proximity(x.inks) - x.proximity(y.inks)) * np.float32(0.5)
+            return "signed", [x, y]
+    return None
 
 
 class _Level:
@@ -260,22 +288,22 @@ def _factor(width: float, aspect: float) -> int:
     return f
 
 
-def _coarse(small: dict[int, U8], group: list[_Mark], widths: list[float]) -> list[_Candidate]:
-    """Peaks of the NCC of the group's coarse template with its coarse map at every width.
-
-    Two variants of one shape (light and dark) share one signed map, 128 plus half the
-    difference of their ink closeness: the dark one correlates negatively, so |NCC| finds
-    either with one FFT, and a ground with one variant's colour (a navy sky behind the white
-    variant of a navy wordmark) is an offset there, not ink.
-    """
+def _coarse(
+    small: dict[int, U8], mode: str, group: list[_Mark], widths: list[float]
+) -> list[_Candidate]:
+    """Peaks of the NCC of the group's coarse template with its coarse map at every width
+    (see _group for the modes; "alone": one variant's own map)."""
     rep = group[0]
-    kind = f"signed:{group[1].name}" if len(group) == 2 else "alone"
+    kind = "alone" if mode == "alone" else f"{mode}:{group[1].name}"
     levels = {}
     for f in {_factor(w, rep.aspect) for w in widths}:
         tallest = max(w / rep.aspect for w in widths if _factor(w, rep.aspect) == f) / f
-        near = [_proximity(small[f], m.inks) for m in group]
-        ink = near[0] if len(near) == 1 else ((near[0].astype(np.int16) - near[1] + 256) // 2)
-        levels[f] = _Level(ink.astype(np.uint8), f, math.ceil(_PAD * tallest) + 1)
+        if mode == "signed":  # 128 + half the difference, in 8 bits
+            a, b = (_proximity(small[f], m.inks).astype(np.int16) for m in group)
+            ink = ((a - b + 256) // 2).astype(np.uint8)
+        else:
+            ink = _proximity(small[f], np.concatenate([m.inks for m in group]))
+        levels[f] = _Level(ink, f, math.ceil(_PAD * tallest) + 1)
     found = []
     for width in widths:
         level = levels[_factor(width, rep.aspect)]
@@ -285,14 +313,16 @@ def _coarse(small: dict[int, U8], group: list[_Mark], widths: list[float]) -> li
         tpl, _ = rep.template(tw, th, pad, kind)
         if tpl.shape[0] > level.map.shape[0] or tpl.shape[1] > level.map.shape[1]:
             continue
-        score = np.abs(level.ncc(tpl, rep.spectrum(tpl, (tw, th, pad, kind), level.shape)))
+        signed = level.ncc(tpl, rep.spectrum(tpl, (tw, th, pad, kind), level.shape))
+        score = np.abs(signed)
         for _ in range(_PEAKS):
             _, best, _, (x, y) = cv2.minMaxLoc(score)
             if best <= 0:
                 break
             # the template's origin in padded coordinates → the mark's centre, full resolution
             cx, cy = (x + pad + tw / 2 - level.pad) * f, (y + pad + th / 2 - level.pad) * f
-            found.append(_Candidate(float(best), cx, cy, width, rep))
+            mark = group[1] if mode == "signed" and signed[y, x] < 0 else rep
+            found.append(_Candidate(float(best), cx, cy, width, mark))
             score[max(0, y - th // 2) : y + th // 2 + 1, max(0, x - tw // 2) : x + tw // 2 + 1] = 0
     out: list[_Candidate] = []  # the best, dropping any that mostly overlaps a better one
     for c in sorted(found, key=lambda c: -c.score):
@@ -377,13 +407,15 @@ def match_logo(
     hi = min(float(max_width if max_width is not None else WIDTHS[1] * short), float(w))
     if not variants or lo > hi or lo < 8:
         return None
-    groups: list[list[_Mark]] = []
+    groups: list[tuple[str, list[_Mark]]] = []
     for m in (_mark(name, img) for name, img in variants):
-        home = next((g for g in groups if len(g) == 1 and _pair(g[0], m)), None)
-        if home is None:
-            groups.append([m])
+        for i, (mode, members) in enumerate(groups):
+            joint = _group(members[0], m) if mode == "alone" else None
+            if joint is not None:
+                groups[i] = joint
+                break
         else:
-            home.append(m)
+            groups.append(("alone", [m]))
     n = max(1, math.ceil(math.log(hi / lo) / math.log(_STEP)))
     widths = [lo * (hi / lo) ** (i / n) for i in range(n + 1)]
     half: U8 = np.asarray(cv2.resize(image, (w // 2, h // 2), interpolation=cv2.INTER_AREA))
@@ -393,33 +425,38 @@ def match_logo(
             cv2.resize(small[f // 2], (w // f, h // f), interpolation=cv2.INTER_AREA)
         )
     rescored = []
-    for group in groups:
-        for c in _coarse(small, group, widths):
-            # which variant: each one's own ink maps, ± half a ladder step, at 1/4 when the
-            # mark stays 10 px tall there, else at 1/2
+    for mode, group in groups:
+        for c in _coarse(small, mode, group, widths):
+            # each variant's own ink maps (a signed map told which), ± half a ladder step,
+            # at 1/4 when the mark stays 10 px tall there, else at 1/2
             f = 4 if c.width / c.mark.aspect >= 40 else 2
             near = [c.width * _STEP**-0.25, c.width * _STEP**0.25]
             margin = 1.5 * _factor(c.width, c.mark.aspect) + 0.05 * c.width
-            rescored += [_refine(small[f], f, c, mark, near, margin) for mark in group]
+            for mark in group if mode == "shared" else [c.mark]:
+                rescored.append(_refine(small[f], f, c, mark, near, margin))
     if not rescored:
         return None
-    # the width to 1 % at 1/2 (steps of 2 px at least) for the best two, ±4 %
+    # the best two at 1/2 (1/4 when the mark stays 20 px there): widths ±4 % in steps of
+    # 1.5 % (a pixel at least)
     mid = []
     for c in sorted(rescored, key=lambda c: -c.score)[:_REFINED]:
-        step = max(2.0, 0.01 * c.width)
-        reach = max(2, math.floor(0.04 * c.width / step))
+        f = 4 if min(c.width, c.width / c.mark.aspect) >= 80 else 2
+        step = max(float(f), 0.015 * c.width)
+        reach = max(1, math.floor(0.04 * c.width / step))
         near = [c.width + step * k for k in range(-reach, reach + 1)]
-        mid.append(_refine(half, 2, c, c.mark, near, 3 + 0.02 * c.width))
+        mid.append(_refine(small[f], f, c, c.mark, near, 1.5 * f + 0.02 * c.width))
     best = max(mid, key=lambda c: c.score)
-    # full size, whole pixels: a pixel of width moves a small wordmark's last letter by a
-    # stroke (measured: 96 px wide scores 0.88, 95 px 0.80); a large mark is sized to ±1 px
-    # (under 1 %) already, so only its position is refined
-    w0 = round(best.width)
-    fine = [float(w0)]
-    if w0 < 160 or w0 / best.mark.aspect < 40:
-        reach = max(2, round(0.015 * w0))
-        fine = [float(w0 + d) for d in range(-reach, reach + 1)]
-    final = _refine(image, 1, best, best.mark, fine, 3, band=_BAND, masked=True)
+    # the winner in whole pixels, ±1.5 % (2 px at least), with the band mask: a pixel of width
+    # moves a small wordmark's last letter by a stroke (measured: 96 px wide scores 0.88,
+    # 95 px 0.80). At full resolution up to _FULL px; a larger mark at 1/2, where it is still
+    # _FULL / 2 px and the box is within 2 px, since the masked score costs its area
+    f = 1 if max(best.width, best.width / best.mark.aspect) <= _FULL else 2
+    w0 = round(best.width / f)
+    reach = max(2, round(0.015 * w0))
+    fine = [float((w0 + d) * f) for d in range(-reach, reach + 1)]
+    final = _refine(
+        half if f == 2 else image, f, best, best.mark, fine, 3 * f, band=_BAND, masked=True
+    )
     return LogoMatch(final.box, final.score, final.mark.name)
 
 
