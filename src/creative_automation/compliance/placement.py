@@ -1,18 +1,28 @@
 """Legibility of text measured again on the final pixels: contrast, type size and safe zone.
 
-The renderer measures contrast against its own glyph mask before encoding. These checks work
-from the finished (possibly JPEG-encoded) pixels and a text box alone, so they also judge
-creatives made elsewhere (a box from the layout record or from OCR word boxes).
+The renderer measures contrast with its own glyph mask before encoding. These checks work from
+the finished (possibly JPEG-encoded) pixels and a text box alone, so they also judge creatives
+made elsewhere (a box from the layout record, a button's box, or OCR word boxes).
 
-How the contrast is estimated (see `measured_contrast`): the box is split into ink and ground
-by Otsu's threshold, the side less present on the box's border is the ink, and its colour is
-the most ink-like tenth of it. A second Otsu per tile follows the ground where it changes
-(gradients, photographs), so a word that sinks into a matching patch is found instead of being
-averaged away. The ground is read in a thin band next to the glyphs (skipping the one-pixel
-anti-aliased edge, smoothed 3×3 against JPEG ringing) and its 5th percentile towards the ink
-decides, as the renderer's own measurement does. Validated against the renderer on rendered
-headlines, CTA labels and small print over flats, gradients and photos, PNG and JPEG q85–90:
-within −4 %/+5 % for 90 % of cases (tests/compliance/test_placement.py).
+How the contrast is found (`measured_contrast`): Otsu's threshold splits the box (plus a
+small margin) into a light and a dark side; the ink is the side made of strokes (most of it
+vanishes under an opening a little wider than its own stem width), else the side the margin
+has less of. A threshold per tile then follows the ground where it changes (gradients,
+photographs), keeping only tiles whose ink side matches the text's colour. Of that ink, the
+connected parts that are thin, inside the margin and more than specks are glyphs; thick or
+edge-touching parts are ink-coloured ground (a button's surroundings, a dark coat behind
+dark text), and where they touch glyphs they count as ground the text sinks into. The ink's
+colour is the most ink-like tenth of the glyphs; the ground is a band up to 4 px from them
+(past the anti-aliased edge, smoothed 3×3 against JPEG ringing), and its 5th percentile
+towards the ink decides, as in the renderer's measurement. Large type is analysed at up to
+1/4 scale.
+
+Measured against the renderer (bench/cases/legibility.py, tests/compliance/test_placement.py):
+flat text within 1 % as PNG, 4 % as JPEG q90 4:4:4 and −10 %…+5 % as q85 4:2:0 (halved
+chroma really blurs small coloured text); the pipeline's own creatives over photographs,
+JPEG q90, within ±3 %. What no pixel measure can see: glyphs drawn wholly inside a patch of
+their own colour have vanished from the pixels; they are found only through the glyphs next
+to them.
 """
 
 from __future__ import annotations
@@ -46,13 +56,15 @@ BOLD_FIELDS = frozenset({"headline", "cta"})
 SMALL_PRINT_LINES = 30
 SMALL_PRINT_ON_BLOCK_LINES = 26
 _REFERENCE_SIDE = 1080
-# Latin ascenders and descender letters stand about 0.76 em tall (Noto Sans: caps 0.714,
-# a size estimated from glyph heights divides by this.
+# The tall glyphs of Latin text (ascenders, descender letters, caps) stand about 0.76 em
+# (Noto Sans: 'l' 0.76, 'g' 0.77, caps 0.714): a size estimated from glyph heights divides by
+# this (within −4 %…+8 % of the set size on the labelled set; other scripts are not calibrated).
 _TALL_GLYPH_EM = 0.76
 
 _INK_SHARE = 10.0  # percent of the ink side taken as the ink colour (its core, not its edge)
 _GROUND_SHARE = 5.0  # percentile of the ground towards the ink that decides, as the renderer's
 _TILE_MATCH = 1.6  # a tile holds ink when its ink side is within this contrast of the ink colour
+_MIN_GLYPHS = 0.01  # glyphs cover at least this share of a text's box, or none are there
 _MAX_SCALE = 4  # analyse large type at up to 1/4 resolution (strokes stay ≥ 4 px wide)
 
 # luminance of a neutral grey per 8-bit value, to compare grey levels in contrast terms
@@ -82,8 +94,8 @@ def measured_contrast(image: NDArray[np.uint8], box: Box) -> float:
     """WCAG contrast of the text inside box against the pixels next to its glyphs.
 
     From the pixels alone: no glyph mask, no text colour. Conservative: the 5th percentile of
-    the ground nearest the ink's level decides, not its mean. 1.0 when nothing stands out in
-    the box; nan when the box lies outside the image. 1–2 ms for a headline at 1080 px.
+    the ground nearest the ink's level decides, not its mean. 1.0 when nothing in the box
+    stands out as glyphs; nan when the box lies outside the image. 1–2 ms for a headline.
     """
     return _read(image, box).contrast
 
@@ -123,19 +135,16 @@ def _runs_px(grey: NDArray[np.uint8], t: int) -> tuple[float, float]:
     """A low quantile of the horizontal runs of each side (light, dark) over a few sampled
     rows: for the ink, about its stem width (crossbars and ink-coloured ground make the long
     runs, stems the short ones)."""
-    rows = grey[:: max(1, grey.shape[0] // 24)] > t
-    width = rows.shape[1]
-    changes = np.diff(rows.astype(np.int8), axis=1)
+    rows = (grey[:: max(1, grey.shape[0] // 16)] > t).view(np.int8)
+    # one flat line, rows kept apart by a value of neither side
+    flat = np.concatenate([rows, np.full((rows.shape[0], 1), 2, np.int8)], axis=1).ravel()
+    starts = np.concatenate([[0], np.flatnonzero(flat[1:] != flat[:-1]) + 1])
+    lengths = np.diff(np.append(starts, flat.size))
+    values = flat[starts]
     out = []
-    for side, into in ((rows, 1), (~rows, -1)):
-        # runs start at the row's start or after a change into the side, end at the row's end
-        # or at a change out of it; as row * width + column they pair up once sorted
-        r0, c0 = np.nonzero(changes == into)
-        r1, c1 = np.nonzero(changes == -into)
-        starts = np.concatenate([np.nonzero(side[:, 0])[0] * width, r0 * width + c0 + 1])
-        ends = np.concatenate([r1 * width + c1 + 1, np.nonzero(side[:, -1])[0] * width + width])
-        lengths = np.sort(ends) - np.sort(starts)
-        out.append(_percentile(lengths, 35) if lengths.size else 1.0)
+    for value in (1, 0):
+        runs = lengths[values == value]
+        out.append(_percentile(runs, 35) if runs.size else 1.0)
     return out[0], out[1]
 
 
@@ -180,7 +189,8 @@ def _read(image: NDArray[np.uint8], box: Box, *, glyphs_wanted: bool = False) ->
     if inner.width < 2 or inner.height < 2:
         return _Reading(math.nan, None)
     # a margin of ground around a tight ink box, so the ink's edges are inside the region
-    area = box.expand(max(3, round(0.04 * box.height))).clamp(w, h)
+    pad = max(3, round(0.04 * box.height))
+    area = box.expand(pad).clamp(w, h)
     full = image[area.y0 : area.y1, area.x0 : area.x1]  # a view: OpenCV reads strided rows
     grey_full = np.asarray(cv2.cvtColor(full, cv2.COLOR_RGB2GRAY), np.uint8)
     hist = _histogram(grey_full)
@@ -191,36 +201,30 @@ def _read(image: NDArray[np.uint8], box: Box, *, glyphs_wanted: bool = False) ->
 
     # large type is analysed at reduced scale, where its strokes are still ≥ 4 px wide
     runs = _runs_px(grey_full, t)
-    rgb, scale = _reduced(full, int(min(_MAX_SCALE, max(1, min(runs) // 5))))
+    # (and the margin stays ≥ 2 px wide, so glyphs never reach the region's edge)
+    rgb, scale = _reduced(full, int(min(_MAX_SCALE, pad // 2, max(1, min(runs) // 5))))
     grey = grey_full if scale == 1 else np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), np.uint8)
     lum = relative_luminance(rgb)
     sides = grey > t
     # the finer of the two sides' runs: a stroke, or the gaps between strokes
     light = _ink_is_light(sides, min(runs) / scale)
-    stroke = (runs[0] if light else runs[1]) / scale
-    side = sides if light else ~sides
+    split = _split(grey, t, light, (runs[0] if light else runs[1]) / scale)
+    if split.letters < 0.5 * split.inked:  # mostly no glyphs: is the other side the text?
+        other_split = _split(grey, t, not light, (runs[1] if light else runs[0]) / scale)
+        if other_split.letters > split.letters:
+            light, split = not light, other_split
+    glyphs, other = split.glyphs, split.other
+    if split.letters < _MIN_GLYPHS * grey.size:
+        return _Reading(1.0, None)  # nothing in the box stands out as glyphs
+    glyph_px = _glyph_px(split.stats, scale) if glyphs_wanted else None
 
-    ink_grey = int(_extreme(_histogram(grey), np.array([t]), light)[0])
-    mask = _ink_mask(grey, ink_grey, light, stroke)
-    if not mask.any():
-        mask = side.astype(np.uint8)
-    # Parts of the ink mask mostly wider than a stroke are ink-coloured ground, not glyphs
-    # (the photo around a button's ends, a dark coat behind dark text): their edges are no
-    # ground of the text, and where they touch glyphs the text sinks into them.
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    opened = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _square(stroke))
-    kept = np.bincount(labels[opened > 0], minlength=count)
-    letter = kept <= 0.5 * np.maximum(stats[:, cv2.CC_STAT_AREA], 1)
-    letter[0] = False
-    glyphs = letter[labels].astype(np.uint8)
-    other = (mask > 0) & (glyphs == 0)
-    glyph_px = _glyph_px(np.asarray(stats[letter]), scale) if glyphs_wanted else None
-
-    # the ink colour: the most ink-like tenth of the glyphs (of the whole side if none)
-    inked = lum[glyphs > 0] if glyphs.any() else lum[side]
+    # the ink colour: the most ink-like tenth of the glyphs
+    inked = lum[glyphs > 0]
     ink_lum = _percentile(inked, 100.0 - _INK_SHARE if light else _INK_SHARE)
-    # the ground: a band up to 4 px from the glyphs, past their anti-aliased edge pixel
-    near = cv2.dilate(glyphs, np.ones((9, 9), np.uint8)) > 0
+    # the ground: a band next to the glyphs, past their anti-aliased edge pixel, reaching 4 px
+    # out at full size (2 px at least where reduced): the renderer looks 2 px around its mask
+    reach = max(2, round(4 / scale))
+    near = cv2.dilate(glyphs, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)) > 0
     band = near & ~(cv2.dilate(glyphs, np.ones((3, 3), np.uint8)) > 0) & ~other
     sunk = lum[other & near]
     if not band.any() and sunk.size == 0:
@@ -231,6 +235,52 @@ def _read(image: NDArray[np.uint8], box: Box, *, glyphs_wanted: bool = False) ->
     ground = np.concatenate([smooth[band], sunk])
     worst = _percentile(ground, 100.0 - _GROUND_SHARE if light else _GROUND_SHARE)
     return _Reading(float(contrast_ratio(ink_lum, worst)), glyph_px)
+
+
+@dataclass(frozen=True)
+class _Split:
+    """The ink of one polarity: its glyphs and its ink-coloured ground ("other")."""
+
+    glyphs: NDArray[np.uint8]
+    other: NDArray[np.bool_]
+    stats: NDArray[np.int32]  # connected-component stats of the glyphs
+    letters: int  # glyph pixels
+    inked: int  # all ink-coloured pixels
+
+
+def _split(grey: NDArray[np.uint8], t: int, light: bool, stroke: float) -> _Split:
+    """Ink by tile (see _ink_mask) and which of its connected parts are glyphs.
+
+    Parts mostly wider than a stroke are ink-coloured ground, not glyphs (a dark coat behind
+    dark text, a button behind a label of its own colour), and so is any part that reaches the
+    region's edge (the margin around the box is ground: the photo around a button's ends):
+    their edges are no ground of the text, and where they touch glyphs the text sinks in."""
+    ink_grey = int(_extreme(_histogram(grey), np.array([t]), light)[0])
+    mask = _ink_mask(grey, ink_grey, light, stroke)
+    if not mask.any():
+        mask = np.asarray((grey > t) if light else (grey <= t), np.uint8)
+    # the stroke of what the tiles found (the side's own runs may span a button with its label)
+    stroke = min(stroke, _runs_px(mask, 0)[0])
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    opened = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _square(stroke))
+    kept = np.bincount(labels[opened > 0], minlength=count)
+    area = stats[:, cv2.CC_STAT_AREA]
+    hh, ww = grey.shape
+    x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    cw, ch = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    edge = (x == 0) | (y == 0) | (x + cw == ww) | (y + ch == hh)
+    # a glyph is thin, inside the margin and more than a speck (a full stop is about stroke²)
+    speck = area < max(4.0, 0.5 * stroke * stroke)
+    letter = (kept <= 0.5 * np.maximum(area, 1)) & ~edge & ~speck
+    letter[0] = False
+    glyphs = letter[labels].astype(np.uint8)
+    return _Split(
+        glyphs,
+        (mask > 0) & (glyphs == 0),
+        np.asarray(stats[letter]),
+        int(area[letter].sum()),
+        int(area[1:].sum()),
+    )
 
 
 def _ink_mask(
