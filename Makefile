@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test install install-dev lint typecheck bench bench-providers bench-load clean
+.PHONY: demo test install install-dev lint typecheck bench bench-providers bench-load bench-compliance clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ bench: $(STAMP)
 
 bench-providers: $(STAMP)
 	$(BIN)/python bench/providers.py
+
+bench-compliance: $(STAMP)  # accuracy of the compliance checks on their labelled sets, and cost
+	$(BIN)/python -m bench.compliance
 
 bench-load: $(DEVSTAMP)  # needs Redis and PostgreSQL for the at-scale figures (else embedded)
 	$(BIN)/python bench/load.py
