@@ -326,7 +326,9 @@ def _place_logo(
             x = _uniform(rng, 0.75 * lh, w - lw - 0.75 * lh)
             y = _uniform(rng, 0.75 * lh, h - lh - 0.75 * lh)
         logo = Box(x, y, x + lw, y + lh)
-        if logo.x0 < 0 or logo.y0 < 0 or logo.x1 > w or logo.y1 > h:
+        edges = sorted((x, y, w - logo.x1, h - logo.y1))
+        near = edges[0] <= 0.35 * lh and edges[1] >= 0.75 * lh
+        if edges[0] < 1 or (near if spec.tight == "edge" else edges[0] >= 0.75 * lh) is False:
             continue
         inter = logo.intersection(subject)
         on = inter is not None and inter.area >= 0.15 * logo.area
@@ -387,6 +389,46 @@ def _text(
     return Box(round(x0), round(y0), round(x1), round(y1))
 
 
+def _variant(pair: LogoPair, img: Array, box: Box) -> Image.Image | None:
+    """The variant that stands out more from what is behind it, as render.py picks it, at the
+    box's size; None when even that one would be lost (contrast under 2:1 with the ground
+    around a tenth of its outline or more: half a navy wordmark over dark noise)."""
+    region = img[box.y0 : box.y1, box.x0 : box.x1]
+    lum = relative_luminance(region)
+    mean = float(lum.mean())
+    dark = float(contrast_ratio(mean, pair.luminance(dark_background=True))) > float(
+        contrast_ratio(mean, pair.luminance(dark_background=False))
+    )
+    mark = pair.at(box.width, box.height, dark_background=dark)
+    alpha = np.asarray(mark.getchannel("A")) > 128
+    grown = cv2.dilate(alpha.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    outline = lum[grown & ~alpha]
+    ratio = contrast_ratio(outline, pair.luminance(dark_background=dark))
+    return mark if float(np.percentile(ratio, 10)) >= 2.0 else None
+
+
+def _place(
+    spec: Spec,
+    rng: np.random.Generator,
+    img: Array,
+    subject: Box,
+    pair: LogoPair,
+    size: tuple[int, int],
+    head: Box,
+    pill: Box,
+) -> tuple[Box, tuple[Box, Box], Image.Image | None] | None:
+    """Logo box, text boxes and the logo variant to paste, meeting the spec (or None)."""
+    h, w = img.shape[:2]
+    logo = _place_logo(spec, rng, w, h, subject, *size)
+    if logo is None:
+        return None
+    mark = _variant(pair, img, logo) if spec.logo else None
+    if spec.logo and mark is None:
+        return None  # nobody could see this logo: not a case about finding it
+    text = _place_text(spec, rng, w, h, logo, subject, head, pill)
+    return None if text is None else (logo, text, mark)
+
+
 def make(spec: Spec, rng: np.random.Generator) -> Creative | None:
     """Draw one creative to the spec (None: its labels cannot be met on this canvas)."""
     w, h = spec.size
@@ -410,21 +452,28 @@ def make(spec: Spec, rng: np.random.Generator) -> Creative | None:
     head = Box(0, 0, right - left, bottom - top)  # the headline's ink, then the CTA under it
     y = head.y1 + round(0.4 * head.height)
     pill = Box(0, y, round(cta_size * 6.5), y + round(cta_size * 2.4))
+    side = "top" if rng.random() < 0.5 else "bottom"
+    level, dark = float(rng.choice([0.55, 0.65, 0.75])), bool(rng.random() < 0.7)
     # a photo's subject is where it is: when the labels cannot be met around it, a drawn
     # product on a gradient stands in (the case's name says which)
-    for kind in (spec.kind,) * 2 + ("gradient-light", "gradient-dark") * 2:
+    placed = None
+    for kind in (spec.kind,) * 2 + ("gradient-light", "gradient-dark"):
         img, subject = background(kind, w, h, rng)
-        logo_box = _place_logo(spec, rng, w, h, subject, lw, lh)
-        boxes = _place_text(spec, rng, w, h, logo_box, subject, head, pill) if logo_box else None
-        if logo_box is not None and boxes is not None:
+        if spec.scrim:
+            scrim(img, side, level, dark)
+        for _ in range(4):
+            placed = _place(spec, rng, img, subject, brand.pair, (lw, lh), head, pill)
+            if placed is not None:
+                break
+        if placed is not None:
             break
-    else:
+    if placed is None:
         return None
-    head_box, pill_box = boxes
-    if spec.scrim:  # over the text's edge of the canvas, or the logo's
-        y = head_box.y0 if rng.random() < 0.5 else logo_box.y0
-        scrim(img, "top" if y < h / 2 else "bottom", float(rng.choice([0.55, 0.65, 0.75])),
-              dark=bool(rng.random() < 0.7))  # fmt: skip
+    logo_box, (head_box, pill_box), pasted = placed
+    if not spec.logo:
+        pasted = (
+            mark.resize((lw, lh), Image.Resampling.LANCZOS) if spec.lookalike is not None else None
+        )
     canvas = Image.fromarray(img)
     draw = ImageDraw.Draw(canvas)
     hb = head_box
@@ -435,15 +484,7 @@ def make(spec: Spec, rng: np.random.Generator) -> Creative | None:
     draw.rounded_rectangle(pill_box.as_list(), radius=pill_box.height // 2, fill=accent)
     label = ImageFont.truetype(str(BOLD), cta_size)
     draw.text(pill_box.center, "Shop now", font=label, fill=(255, 255, 255), anchor="mm")
-    if spec.logo or spec.lookalike is not None:
-        region = img[logo_box.y0 : logo_box.y1, logo_box.x0 : logo_box.x1]
-        lum = float(relative_luminance(region).mean())
-        if spec.logo:  # the variant that stands out more from what is behind, as render.py
-            on_dark = contrast_ratio(lum, brand.pair.luminance(dark_background=True))
-            on_light = contrast_ratio(lum, brand.pair.luminance(dark_background=False))
-            pasted = brand.pair.at(lw, lh, dark_background=float(on_dark) > float(on_light))
-        else:
-            pasted = mark.resize((lw, lh), Image.Resampling.LANCZOS)
+    if pasted is not None:
         canvas.paste(pasted, (logo_box.x0, logo_box.y0), pasted)
     if spec.jpeg:
         buf = io.BytesIO()

@@ -52,7 +52,7 @@ _SHARED = 80  # mean RGB difference up to which two variants' inks share one coa
 _PAD = 0.15  # ring of "no ink" around the mark while searching, share of its height
 _BAND = 0.06  # the ring of the final score: narrow, so a missing cut-out weighs
 _PEAKS = 4  # peaks kept per coarse map
-_CANDIDATES = 10  # distinct coarse candidates rescored per shape
+_CANDIDATES = 16  # distinct coarse candidates rescored per shape
 _REFINED = 2  # of those, refined at 1/2
 _FULL = 200  # px: the longest side a mark is scored at full resolution
 
@@ -129,6 +129,7 @@ class _Mark:
     # template kinds at source size, and templates and spectra per size
     sources: dict[str, F32] = field(default_factory=dict, repr=False)
     cache: dict[tuple[object, ...], tuple[F32, U8]] = field(default_factory=dict, repr=False)
+    spectra: dict[tuple[object, ...], tuple[F32, float]] = field(default_factory=dict, repr=False)
 
     @property
     def aspect(self) -> float:
@@ -145,6 +146,7 @@ class _Mark:
         if key not in self.cache:
             if len(self.cache) > 512:  # a long-running worker sees many sizes: stay bounded
                 self.cache.clear()
+                self.spectra.clear()
             src = self.sources[kind]
             grow = w > src.shape[1] or h > src.shape[0]
             tpl = cv2.resize(
@@ -158,14 +160,19 @@ class _Mark:
             self.cache[key] = (np.ascontiguousarray(out), np.asarray(band, np.uint8))
         return self.cache[key]
 
-    def spectrum(self, tpl: F32, key: tuple[object, ...], shape: tuple[int, int]) -> F32:
-        """The DFT of a zero-mean coarse template padded to a level's DFT size (cached)."""
+    def spectrum(
+        self, tpl: F32, key: tuple[object, ...], shape: tuple[int, int]
+    ) -> tuple[F32, float]:
+        """The DFT of a coarse template made zero-mean and padded to a level's DFT size, and
+        its norm (cached)."""
         full = ("dft", shape, *key)
-        if full not in self.cache:
+        if full not in self.spectra:
+            t = tpl - float(tpl.mean())
             padded = np.zeros(shape, np.float32)
-            padded[: tpl.shape[0], : tpl.shape[1]] = tpl - float(tpl.mean())
-            self.cache[full] = (np.asarray(cv2.dft(padded), np.float32), np.zeros((0, 0), np.uint8))
-        return self.cache[full][0]
+            padded[: tpl.shape[0], : tpl.shape[1]] = t
+            norm = max(float(np.sqrt((t * t).sum())), 1e-6)
+            self.spectra[full] = (np.asarray(cv2.dft(padded), np.float32), norm)
+        return self.spectra[full]
 
 
 # prepared marks by the identity of the PIL image (a brand kit is loaded once and its images
@@ -246,12 +253,11 @@ class _Level:
         padded[:h, :w] = self.map - float(self.map.mean())  # zero mean: smaller sums
         self.spectrum = cv2.dft(padded)
 
-    def ncc(self, tpl: F32, spectrum: F32) -> F32:
-        """Zero-mean NCC of tpl at every position where it fits (padded coordinates)."""
+    def ncc(self, tpl: F32, spectrum: F32, norm: float) -> F32:
+        """Zero-mean NCC of tpl (its spectrum and zero-mean norm given) at every position
+        where it fits, in padded coordinates."""
         th, tw = tpl.shape
         oh, ow = self.map.shape[0] - th + 1, self.map.shape[1] - tw + 1
-        t = tpl - float(tpl.mean())
-        norm = max(float(np.sqrt((t * t).sum())), 1e-6)
         spec = cv2.mulSpectrums(self.spectrum, spectrum, 0, conjB=True)
         corr = cv2.idft(spec, flags=cv2.DFT_SCALE | cv2.DFT_REAL_OUTPUT)[:oh, :ow]
         # window sums of the map and its square, anchored at the window's top-left corner
@@ -259,9 +265,10 @@ class _Level:
         s = cv2.boxFilter(self.map, cv2.CV_32F, (tw, th), None, (0, 0), False, edge)[:oh, :ow]
         q = cv2.sqrBoxFilter(self.map, cv2.CV_32F, (tw, th), None, (0, 0), False, edge)[:oh, :ow]
         n = th * tw
+        var = cv2.subtract(q, cv2.multiply(s, s, scale=1.0 / n))
         # a window flatter than 2 grey levels (no ink, or ink everywhere) scores about 0
-        var = np.maximum(q - s * s / n, np.float32(4 * n))
-        return np.asarray(corr / (cv2.sqrt(var) * norm), np.float32)
+        den = cv2.sqrt(np.maximum(var, np.float32(4 * n)))
+        return np.asarray(cv2.divide(corr, den, scale=1.0 / norm), np.float32)
 
 
 @dataclass(frozen=True)
@@ -313,7 +320,7 @@ def _coarse(
         tpl, _ = rep.template(tw, th, pad, kind)
         if tpl.shape[0] > level.map.shape[0] or tpl.shape[1] > level.map.shape[1]:
             continue
-        signed = level.ncc(tpl, rep.spectrum(tpl, (tw, th, pad, kind), level.shape))
+        signed = level.ncc(tpl, *rep.spectrum(tpl, (tw, th, pad, kind), level.shape))
         score = np.abs(signed)
         for _ in range(_PEAKS):
             _, best, _, (x, y) = cv2.minMaxLoc(score)
@@ -324,13 +331,14 @@ def _coarse(
             mark = group[1] if mode == "signed" and signed[y, x] < 0 else rep
             found.append(_Candidate(float(best), cx, cy, width, mark))
             score[max(0, y - th // 2) : y + th // 2 + 1, max(0, x - tw // 2) : x + tw // 2 + 1] = 0
-    out: list[_Candidate] = []  # the best, dropping any that mostly overlaps a better one
+    out: list[tuple[_Candidate, Box]] = []  # the best, less any mostly over a better one
     for c in sorted(found, key=lambda c: -c.score):
-        if all(_iou(c.box, o.box) < 0.3 for o in out):
-            out.append(c)
+        box = c.box
+        if all(_iou(box, b) < 0.3 for _, b in out):
+            out.append((c, box))
             if len(out) == _CANDIDATES:
                 break
-    return out
+    return [c for c, _ in out]
 
 
 def _iou(a: Box, b: Box) -> float:
@@ -424,11 +432,11 @@ def match_logo(
         small[f] = np.asarray(
             cv2.resize(small[f // 2], (w // f, h // f), interpolation=cv2.INTER_AREA)
         )
-    rescored = []
+    rescored: list[_Candidate] = []
     for mode, group in groups:
         for c in _coarse(small, mode, group, widths):
-            # each variant's own ink maps (a signed map told which), ± half a ladder step,
-            # at 1/4 when the mark stays 10 px tall there, else at 1/2
+            # the variant's own ink maps (a signed map told which; alike inks: both), ± half
+            # a ladder step, at 1/4 when the mark stays 10 px tall there, else at 1/2
             f = 4 if c.width / c.mark.aspect >= 40 else 2
             near = [c.width * _STEP**-0.25, c.width * _STEP**0.25]
             margin = 1.5 * _factor(c.width, c.mark.aspect) + 0.05 * c.width
