@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageFilter
 from pytest_httpserver import HTTPServer
 
 from creative_automation.errors import ContentRejected, ProviderFailed, ProviderUnavailable
@@ -144,6 +144,22 @@ def test_quality_gate_routes_elsewhere() -> None:
     bad, good = Blurry("bad"), Fake("good")
     result = asyncio.run(chain(bad, good).generate(request()))
     assert result.provider == "good" and "quality" in result.fallbacks[0]
+
+
+def test_an_image_failing_its_blur_check_falls_back_even_when_its_score_passes() -> None:
+    class Soft(Fake):
+        async def generate(self, req: GenerationRequest) -> GenerationResult:
+            result = await super().generate(req)
+            soft = result.image.filter(ImageFilter.GaussianBlur(6))
+            return GenerationResult(**{**result.__dict__, "image": soft})
+
+    soft, good = Soft("soft"), Fake("good")
+    # a score threshold of 0 lets any score through: the blur check is what catches it
+    with_gate_off = asyncio.run(chain(soft, quality_threshold=None).generate(request()))
+    assert with_gate_off.provider == "soft"
+    result = asyncio.run(chain(soft, good, quality_threshold=0.0).generate(request()))
+    assert result.provider == "good"
+    assert "failed its quality check" in result.fallbacks[0] and "blur" in result.fallbacks[0]
 
 
 def test_router_shifts_away_from_a_failing_provider() -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from ..errors import ContentRejected, ProviderError, ProviderUnavailable
 from ..imaging.geometry import Box
 from ..imaging.io import to_rgb_array
+from ..compliance.image_quality import image_quality_findings
 from ..imaging.quality import quality_score
 from ..imaging.saliency import focal_box
 from .base import GenerationRequest, GenerationResult, ImageProvider
@@ -143,6 +144,12 @@ class ProviderChain:
         if score is not None and gate is not None and score < gate and member.name != OFFLINE:
             detours.append(f"{member.name}: image quality {score:.2f} below {gate:.2f}")
             return None
+        failed = self._failed_checks(result) if gate is not None else []
+        if failed and member.name != OFFLINE:
+            # the compliance check a creative would fail on: fall back now, not after paying
+            # for the rendering of every locale
+            detours.append(f"{member.name}: image failed its quality check ({'; '.join(failed)})")
+            return None
         if self.cache is not None and member.name != OFFLINE:
             # storing can mean PNG-encoding a 1024² image (~60 ms): off the event loop, so the
             # campaign's other sources go on meanwhile
@@ -176,6 +183,14 @@ class ProviderChain:
         subject = result.subject_box or focal_box(rgb)
         score = quality_score(rgb, subject).score
         return replace(result, quality=score, subject_box=subject)
+
+    @staticmethod
+    def _failed_checks(result: GenerationResult) -> list[str]:
+        """The blur and exposure findings the image fails (compliance/image_quality)."""
+        findings = image_quality_findings(
+            to_rgb_array(result.image), subject_box=result.subject_box
+        )
+        return [f.detail for f in findings if f.blocking]
 
     def _record(
         self,
