@@ -11,7 +11,6 @@ from .brief import Brief
 from .checking import creative_facts, decoded, legal_checks, scaled
 from .colour import parse_hex, to_hex
 from .compliance.findings import Finding
-from .compliance.image_quality import image_quality_findings
 from .compliance.legibility import MIN_CONTRAST
 from .compliance.suite import CONTRAST_CHECKS, FIXABLE, LOGO_CHECKS, check_creative
 from .credentials import provenance_of, sign
@@ -79,7 +78,7 @@ def render_group(
     needs_review. It is signed (Content Credentials) and written only once final."""
     ext = "jpg" if settings.output_format == "jpeg" else "png"
     fits = FitCache(source, fmt)
-    quality = image_quality_findings(source.rgb) if source.origin == "generated" else []
+    quality = source.findings  # the generated image's own checks, made once per source
     records = []
     for spec in specs:
         t0 = time.perf_counter()

@@ -17,6 +17,9 @@ from PIL import Image
 
 from .brandkit import Brand
 from .brief import Brief, Product
+from .compliance.artefacts import artefact_findings
+from .compliance.findings import Finding
+from .compliance.image_quality import image_quality_findings
 from .errors import AssetError
 from .formats import Format, family, resolve_format
 from .imaging.fonts import brand_face
@@ -45,6 +48,16 @@ class Source:
     cached: bool = False
     quality: float | None = None
     asset_path: Path | None = None  # the reused file itself: its bytes are the C2PA ingredient
+    findings: list[Finding] = field(default_factory=list)  # checks of the generated image
+
+
+def source_findings(
+    rgb: NDArray[np.uint8], subject: Box, expected: list[str], locale: str
+) -> list[Finding]:
+    """A generated image's own checks: blur, exposure, and stray text or letter-like marks."""
+    return image_quality_findings(rgb, subject_box=subject) + artefact_findings(
+        rgb, expected=expected, locale=locale
+    )
 
 
 def _find_asset(
@@ -126,6 +139,10 @@ async def _generate(
     result = await provider.generate(request)
     rgb = to_rgb_array(result.image)
     subject = result.subject_box if result.subject_box else await asyncio.to_thread(focal_box, rgb)
+    # checked once per source, off the event loop while other products are still generating;
+    # the product's and brand's names are text a packshot may rightly show
+    expected = [product.name, *([brief.brand.name] if brief.brand else [])]
+    findings = await asyncio.to_thread(source_findings, rgb, subject, expected, brief.language)
     return Source(
         product.id,
         rgb,
@@ -138,6 +155,7 @@ async def _generate(
         cost_usd=result.cost_usd,
         notes=notes + [f"fallback: {f}" for f in result.fallbacks],
         cached=result.cached,
+        findings=findings,
         quality=result.quality,
     )
 

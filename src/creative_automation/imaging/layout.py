@@ -294,6 +294,8 @@ def plan_layout(
                 clear = logo.expand(math.ceil(lh * brand.logo_clear) + 2)
                 if clear.intersects(subject.expand(rules.gap)):
                     continue
+                if small is not None and clear.intersects(small[1]):
+                    continue  # the small print is text too: the logo keeps clear of it
             block = whole
             if clear is not None and (block is None or clear.intersects(block.box)):
                 # the logo's corner is taken from the region only when the text reaches it
