@@ -286,8 +286,11 @@ def plan_layout(
                 lh = max(1, round(lw / logo_aspect))
                 if lh > lw:  # tall marks: cap by height so they don't dominate
                     lh, lw = lw, max(1, round(lw * logo_aspect))
-                if lw < brand.logo_min_width:  # never smaller than the kit allows
-                    lw = brand.logo_min_width
+                # never smaller than the kit allows, with the ~2 % a check on the pixels may
+                # measure it smaller by
+                least = math.ceil(brand.logo_min_width * 1.03)
+                if lw < least:
+                    lw = least
                     lh = max(1, round(lw / logo_aspect))
                 logo = _logo_box(safe, corner, lw, lh)
                 # the kit's clear space, plus the 2 px a check on the pixels may be off by
