@@ -226,3 +226,41 @@ def test_a_logo_box_is_not_read_as_copy() -> None:
     img, box = _lettered("AURORA")
     assert [t.text for t in find_text(np.asarray(img), "en")] == ["AURORA"]
     assert find_text(np.asarray(img), "en", exclude=[box.expand(10)]) == []
+
+
+def _panel(lines: list[str], small: str, bold: str, regular: str, lang: str) -> np.ndarray:
+    """A photo with a dark panel: a two-line headline and a line of small print, set with
+    the bundled faces (raqm shapes Arabic and sets it right to left)."""
+    img = Image.fromarray(skimage.data.coffee()).resize((1080, 1080))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((0, 640, 1080, 1080), fill=(43, 27, 23))
+    rtl = lang == "ar"
+    x, anchor = (980, "ra") if rtl else (90, "la")
+    options = {"language": lang, "anchor": anchor, "fill": (244, 233, 220)}
+    for n, line in enumerate(lines):
+        font = ImageFont.truetype(FONTS / bold, 72)
+        draw.text((x, 680 + 94 * n), line, font=font, **options)  # type: ignore[arg-type]
+    font = ImageFont.truetype(FONTS / regular, 36)
+    draw.text((x, 980), small, font=font, **options)  # type: ignore[arg-type]
+    return np.asarray(img)
+
+
+@needs_ocr
+@pytest.mark.parametrize(
+    ("locale", "lines", "small", "bold", "regular"),
+    [
+        ("es-MX", ["El verano sabe", "mejor en frío"], "Contiene cafeína.",
+         "NotoSans-Bold.ttf", "NotoSans-Regular.ttf"),
+        ("ja-JP", ["夏は、冷たい", "コーヒーで。"], "カフェインを含みます。",
+         "NotoSansCJK-Bold.ttc", "NotoSansCJK-Regular.ttc"),
+        ("ar-AE", ["الصيف ألذ مع", "القهوة الباردة"], "يحتوي على الكافيين.",
+         "NotoSansArabic-Bold.ttf", "NotoSansArabic-Regular.ttf"),
+    ],
+)  # fmt: skip
+def test_text_is_found_in_the_scripts_of_the_markets(
+    locale: str, lines: list[str], small: str, bold: str, regular: str
+) -> None:
+    if unavailable(locale) is not None:
+        pytest.skip(str(unavailable(locale)))
+    texts = find_text(_panel(lines, small, bold, regular, locale[:2]), locale)
+    assert [(t.field, t.text) for t in texts] == [("headline", "\n".join(lines)), ("text 1", small)]

@@ -34,7 +34,7 @@ from .compliance.brand import find_logo
 from .compliance.findings import Finding
 from .compliance.image_quality import image_quality_findings
 from .compliance.legal import disclaimer_findings, prohibited_findings, terms_for
-from .compliance.ocr import readback_findings, tesseract_pack, unavailable
+from .compliance.ocr import readback_findings, similarity, tesseract_pack, unavailable
 from .compliance.placement import TextOnImage
 from .compliance.suite import CreativeFacts, check_creative
 from .errors import AssetError
@@ -50,6 +50,7 @@ from .sources import load_logo
 DEFAULT_LOCALE = "en"
 RATIO_TOLERANCE = 0.01  # relative aspect-ratio difference still counted as the format's
 _MIN_WORD_CONFIDENCE = 40.0  # words below this are dropped from a line kept
+_SHORT_MARGIN = 7.0  # confidence a reading of fewer than 4 letters needs beyond the script's
 _READ_HEIGHT = 40  # px: a line is scaled to this height before reading (ocr.py reads at 32–44)
 # a locale in a file name: the whole stem ("es-MX.jpg", "en.png"), or after a separator
 # when it has a region ("banner_es-MX.jpg")
@@ -57,6 +58,8 @@ _LOCALE = r"[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-[A-Z]{2}|-\d{3})"
 _STEM_LOCALE = re.compile(rf"(?:^|[_.\s-])({_LOCALE})$|^([a-z]{{2}})$")
 _TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 _UNSPACED = re.compile(r"(?<=[\u2e80-\uffef]) (?=[\u2e80-\uffef])")  # between CJK characters
+_BIDI_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")  # Tesseract's RTL marks
+I64 = NDArray[np.int64]
 LocaleFrom = Literal["manifest", "--locale", "file name", "default"]
 
 
@@ -283,18 +286,68 @@ class _Line:
     glyph: float  # median letter height (MSER), to tell type sizes apart
 
 
-def _letter_boxes(grey: NDArray[np.uint8], widest: float) -> NDArray[np.int64]:
-    """Boxes (x, y, w, h) of letter-like stable regions, dark and light alike."""
+@dataclass(frozen=True)
+class _Regions:
+    """The stable regions (MSER) of a grey image, dark and light alike: their boxes
+    (x, y, w, h), whether each is lighter than the rest of its box, and their pixels."""
+
+    boxes: NDArray[np.int64]
+    light: NDArray[np.bool_]
+    pixels: list[NDArray[np.int32]]  # (n, 2) x, y
+
+    def letters(self, widest: float, short: int) -> NDArray[np.int64]:
+        """Boxes of the letter-like regions (dots and specks left out), each box once."""
+        w, h = self.boxes[:, 2], self.boxes[:, 3]
+        count = np.array([len(p) for p in self.pixels])
+        filled = count / np.maximum(w * h, 1)
+        letter = (h >= 8) & (h <= 0.3 * short) & (w <= widest * h) & (w >= 0.05 * h)
+        letter &= filled >= 0.15
+        # a solid block (a button, a swatch) is a shape: glyphs that fill their box are
+        # strokes, thin one way or the other (l, I, ー)
+        letter &= (filled < 0.85) | (w < 0.4 * h) | (h < 0.2 * w)
+        kept = np.flatnonzero(letter)
+        b, light = self.boxes[kept], self.light[kept]
+        return np.unique(b[~_words_of(b, light)], axis=0)
+
+
+def _words_of(b: NDArray[np.int64], light: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Regions that hold two or more glyphs side by side (of their own polarity): a word, or
+    text run together with the button under it. Chained as letters, they would join the
+    line to whatever they touch."""
+    x0, y0, x1, y1 = b[:, 0], b[:, 1], b[:, 0] + b[:, 2], b[:, 1] + b[:, 3]
+    out = np.zeros(len(b), bool)
+    for i in np.flatnonzero(b[:, 2] > 0.8 * b[:, 3]):  # only a wide region holds two
+        inner = (x0 >= x0[i]) & (y0 >= y0[i]) & (x1 <= x1[i]) & (y1 <= y1[i])
+        inner &= (light == light[i]) & (b[:, 3] >= 0.3 * b[i, 3])
+        inner[i] = False
+        if inner.any() and x0[inner].max() >= x1[inner].min():  # two apart from each other
+            out[i] = True
+    return out
+
+
+def _regions(grey: NDArray[np.uint8]) -> _Regions:
     short = min(grey.shape)
-    mser = cv2.MSER.create(delta=5, min_area=20, max_area=int((0.25 * short) ** 2))
-    regions, boxes = mser.detectRegions(grey)
-    if len(regions) == 0:
-        return np.zeros((0, 4), np.int64)
+    mser = cv2.MSER.create(delta=5, min_area=6, max_area=int((0.25 * short) ** 2))
+    found, boxes = mser.detectRegions(grey)
+    pixels = [np.asarray(p, np.int32).reshape(-1, 2) for p in found]  # x, y of each
+    if not pixels:
+        return _Regions(np.zeros((0, 4), np.int64), np.zeros(0, bool), [])
     b = np.asarray(boxes, np.int64).reshape(-1, 4)
-    filled = np.array([len(r) for r in regions]) / np.maximum(b[:, 2] * b[:, 3], 1)
-    w, h = b[:, 2], b[:, 3]
-    letter = (h >= 8) & (h <= 0.3 * short) & (w <= widest * h) & (w >= 0.05 * h) & (filled >= 0.15)
-    return np.unique(b[letter], axis=0)
+    # lighter or darker than the ring of pixels just around its box (a letter's ground)
+    total = cv2.integral(grey)
+    gh, gw = grey.shape
+    x, y, w, h = b.T
+
+    def box_sum(x0: I64, y0: I64, x1: I64, y1: I64) -> NDArray[np.float64]:
+        return np.asarray(total[y1, x1] - total[y0, x1] - total[y1, x0] + total[y0, x0], float)
+
+    ox0, oy0 = np.maximum(x - 2, 0), np.maximum(y - 2, 0)
+    ox1, oy1 = np.minimum(x + w + 2, gw), np.minimum(y + h + 2, gh)
+    ring = box_sum(ox0, oy0, ox1, oy1) - box_sum(x, y, x + w, y + h)
+    ring_count = np.maximum((ox1 - ox0) * (oy1 - oy0) - w * h, 1)
+    inside = np.array([float(grey[p[:, 1], p[:, 0]].mean()) for p in pixels])
+    light = inside > ring / ring_count
+    return _Regions(b, np.asarray(light), pixels)
 
 
 def _groups(n: int, pairs: Iterable[tuple[int, int]]) -> list[list[int]]:
@@ -373,16 +426,28 @@ class _Chaining:
     widest: float = 4.0  # × its height: a region wider is no glyph (CJK's ー is very wide)
     pad_y: float = 0.15  # × the line's height read above and below it (Arabic's dots)
     sure: float = 85.0  # mean word confidence for a line to count as text (photo noise: ≤ 80)
+    long_sure: float = 70.0  # for a line of 10 letters or more (what a photo's texture reads
+    # as text is two to four letters long)
     letters: int = 2  # and letters it must hold
+    stack: float = 1.35  # glyph-size ratio of lines stacked into one block
+    # Tesseract's modes tried in turn: its line finding drops some lines of joined scripts
+    # whole (Arabic with its dots), which a raw line still reads (as ocr.py reads them)
+    modes: tuple[int, ...] = (tesseract.PSM_LINE,)
 
 
 _LATIN_CHAINING = _Chaining()
+_BOTH = (tesseract.PSM_LINE, tesseract.PSM_RAW_LINE)
+_JOINED = _Chaining(ratio=2.5, offset=0.45, gap=0.8, gap_of_taller=True, widest=8.0, modes=_BOTH)
 _CHAINING = {
     # a full-width comma or stop leaves a character's width of gap
-    CJK: _Chaining(True, True, 2.5, 0.45, 1.3, gap_of_taller=True, widest=12.0),
-    # joined letters: a run of them is wide and short beside a tall alef or lam
-    ARABIC: _Chaining(False, False, 2.5, 0.45, 0.8, gap_of_taller=True, widest=8.0, pad_y=0.35),
-    DEVANAGARI: _Chaining(False, False, 2.5, 0.45, 0.8, gap_of_taller=True, widest=8.0, pad_y=0.3),
+    CJK: _Chaining(
+        merge=True, square=True, ratio=2.5, offset=0.45, gap=1.3, gap_of_taller=True, widest=12.0
+    ),
+    # joined letters: a run of them is wide and short beside a tall alef or lam; Tesseract is
+    # less sure of Arabic (a clean headline reads at 60–90), and a line's median glyph height
+    # depends on how many tall letters it has
+    ARABIC: replace(_JOINED, pad_y=0.35, sure=75.0, long_sure=55.0, letters=3, stack=1.6),
+    DEVANAGARI: replace(_JOINED, pad_y=0.3),
 }
 
 
@@ -396,7 +461,7 @@ def _chains(letters: NDArray[np.int64], rule: _Chaining) -> list[tuple[Box, floa
     size = np.maximum(w, h) if rule.square else h
 
     def pairs() -> Iterable[tuple[int, int]]:
-        for i, js in _neighbours(b, size):
+        for i, js in _neighbours(b, rule.gap * rule.ratio * size):  # as far as a gap may be
             big, small = np.maximum(size[js], size[i]), np.minimum(size[js], size[i])
             near = (big / small < rule.ratio) & (np.abs(cy[js] - cy[i]) < rule.offset * big)
             near &= x[js] - (x[i] + w[i]) < rule.gap * (big if rule.gap_of_taller else small)
@@ -426,22 +491,60 @@ def _overlap(box: Box, other: Box) -> float:
     return 0.0 if inter is None else inter.area / max(1, box.area)
 
 
-def _ink_page(
-    grey: NDArray[np.uint8], box: Box, pad_y: float
-) -> tuple[NDArray[np.uint8], Box, float]:
-    """A line as black ink on white at reading height, the area it was cut from and the
-    scale: Otsu's threshold in the line's own box (a scrim or button behind it only), the
-    side holding most of the box's edge is the ground, ink touching the edge is not text."""
-    # room for what the glyph boxes leave out: '.' and ',' beside, dots above and below
+def _area(box: Box, pad_y: float, width: int, height: int) -> Box:
+    """A line's box with room for what glyph boxes leave out: '.' and ',' beside it, dots
+    and marks above and below."""
     dx, dy = max(3, round(0.6 * box.height)), max(2, round(pad_y * box.height))
-    area = Box(box.x0 - dx, box.y0 - dy, box.x1 + dx, box.y1 + dy).clamp(
-        grey.shape[1], grey.shape[0]
-    )
-    crop = grey[area.y0 : area.y1, area.x0 : area.x1]
+    return Box(box.x0 - dx, box.y0 - dy, box.x1 + dx, box.y1 + dy).clamp(width, height)
+
+
+def _page(ink: NDArray[np.bool_], box: Box) -> tuple[NDArray[np.uint8], float]:
+    """Ink as black on white at reading height, framed; and the scale."""
     s = min(3.0, max(0.2, _READ_HEIGHT / box.height))
-    size = (max(1, round(crop.shape[1] * s)), max(1, round(crop.shape[0] * s)))
-    shrink = cv2.INTER_AREA if s < 1 else cv2.INTER_CUBIC
-    crop = np.asarray(cv2.resize(crop, size, interpolation=shrink), np.uint8)
+    page = np.where(ink, 0, 255).astype(np.uint8)
+    size = (max(1, round(page.shape[1] * s)), max(1, round(page.shape[0] * s)))
+    page = np.asarray(cv2.resize(page, size, interpolation=cv2.INTER_AREA), np.uint8)
+    pad = _READ_HEIGHT // 3  # Tesseract drops ink that touches the page's edge
+    framed = cv2.copyMakeBorder(page, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
+    return np.asarray(framed, np.uint8), s
+
+
+def _region_ink(regions: _Regions, box: Box, area: Box) -> NDArray[np.bool_]:
+    """The line's glyphs as the regions found them: those of the letters' polarity (the one
+    most regions of letter height have) lying inside the area, with their dots and marks."""
+    x, y, w, h = regions.boxes.T
+    inside = (x >= area.x0) & (y >= area.y0) & (x + w <= area.x1) & (y + h <= area.y1)
+    inside &= h <= 1.2 * box.height
+    tall = inside & (h >= 0.5 * box.height)
+    light = np.count_nonzero(tall & regions.light) > np.count_nonzero(tall & ~regions.light)
+    ink = np.zeros((area.height, area.width), bool)
+    for i in np.flatnonzero(inside & (regions.light == light)):
+        p = regions.pixels[i]
+        ink[p[:, 1] - area.y0, p[:, 0] - area.x0] = True
+    return ink
+
+
+def _ink_box(found: NDArray[np.bool_], otsu: NDArray[np.bool_], area: Box, read: Box) -> Box | None:
+    """Where the line's glyphs are: its ink at the half-way level between glyph and ground
+    (Otsu's side, not the anti-aliased fringe the regions hold) next to the regions found,
+    across the words read (in image pixels)."""
+    near = cv2.dilate(found.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    ink = otsu & near
+    x0, x1 = max(0, read.x0 - area.x0 - 2), max(0, read.x1 - area.x0 + 2)
+    ink[:, :x0] = False
+    ink[:, x1:] = False
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    if rows.size == 0:
+        return None
+    return Box(int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1).shift(
+        area.x0, area.y0
+    )
+
+
+def _otsu_ink(grey: NDArray[np.uint8], area: Box) -> NDArray[np.bool_]:
+    """The line's glyphs by Otsu's threshold in its own area: the side holding most of the
+    area's edge is the ground, ink touching the edge is not text."""
+    crop = grey[area.y0 : area.y1, area.x0 : area.x1]
     _, light = cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     edge = np.concatenate([light[0], light[-1], light[:, 0], light[:, -1]])
     ink = (light == 0) if (edge > 0).mean() >= 0.5 else (light > 0)
@@ -449,10 +552,7 @@ def _ink_page(
     x, y, w, h = (stats[:, i] for i in range(4))
     touching = (x == 0) | (y == 0) | (x + w == ink.shape[1]) | (y + h == ink.shape[0])
     touching[0] = True  # label 0: the ground
-    page = np.where(touching[labels], 255, 0).astype(np.uint8)
-    pad = _READ_HEIGHT // 3  # Tesseract drops ink that touches the page's edge
-    framed = cv2.copyMakeBorder(page, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
-    return np.asarray(framed, np.uint8), area, s
+    return np.asarray(~touching[labels])
 
 
 @dataclass(frozen=True)
@@ -463,29 +563,37 @@ class _Reader:
     rule: _Chaining
     rtl: bool
 
-    def line(self, grey: NDArray[np.uint8], box: Box, glyph: float) -> _Line | None:
-        """Tesseract's reading of one chained line, in image pixels, if it is sure of it."""
-        page, area, s = _ink_page(grey, box, self.rule.pad_y)
-        # as one line; Tesseract's line finding drops some lines whole (Arabic with its dots),
-        # so as a raw line next when that reads nothing sure (as ocr.py reads)
-        for mode in (tesseract.PSM_LINE, tesseract.PSM_RAW_LINE):
-            read = self._words(page, mode)
-            if read is not None:
-                break
-        else:
-            return None
-        words, confidence = read
+    def line(
+        self, grey: NDArray[np.uint8], regions: _Regions, box: Box, glyph: float
+    ) -> _Line | None:
+        """Tesseract's reading of one chained line, in image pixels, if it is sure of it:
+        the line's own regions read first (nothing of the ground behind them), its area
+        thresholded next (for glyphs the regions broke up)."""
+        area = _area(box, self.rule.pad_y, grey.shape[1], grey.shape[0])
+        found, otsu = _region_ink(regions, box, area), _otsu_ink(grey, area)
+        for ink in (found, otsu):
+            page, s = _page(ink, box)
+            for mode in self.rule.modes:
+                read = self._words(page, mode)
+                if read is not None:
+                    words, confidence = read
+                    pad = _READ_HEIGHT // 3
+                    at = [
+                        w.box.shift(-pad, -pad).scale(1 / s).shift(area.x0, area.y0) for w in words
+                    ]
+                    where = _ink_box(found, otsu, area, _union([*at, box])) or box
+                    return _Line(where, self._text(page, mode, words), confidence, glyph)
+        return None
+
+    def _text(self, page: NDArray[np.uint8], mode: int, words: list[tesseract.Word]) -> str:
         # a word's own text comes in visual order for right-to-left scripts; the line's
         # reading is in logical order
-        text = " ".join(w.text for w in words)
         if self.rtl:
-            text = " ".join(tesseract.read_text(page, self.pack, mode).split())
-        if self.rule.square:  # Tesseract spaces out characters written without spaces
-            text = _UNSPACED.sub("", text)
-        pad = _READ_HEIGHT // 3
-        boxes = [w.box.shift(-pad, -pad).scale(1 / s).shift(area.x0, area.y0) for w in words]
-        union = _union(boxes).clamp(grey.shape[1], grey.shape[0])
-        return _Line(union, text, confidence, glyph)
+            read = _BIDI_MARKS.sub("", tesseract.read_text(page, self.pack, mode)).split()
+            return " ".join(t for t in read if _wordlike(t))
+        text = " ".join(w.text for w in words)
+        # Tesseract spaces out characters of scripts written without spaces
+        return _UNSPACED.sub("", text) if self.rule.square else text
 
     def _words(
         self, page: NDArray[np.uint8], mode: int
@@ -495,12 +603,23 @@ class _Reader:
             words = tesseract.read_words(page, self.pack, mode)
         except RuntimeError:  # tesserocr raises on an empty word of its iterator
             return None
-        words = [w for w in words if w.text and w.confidence >= _MIN_WORD_CONFIDENCE]
-        if sum(ch.isalpha() for w in words for ch in w.text) < self.rule.letters:
+        words = [w for w in words if w.confidence >= _MIN_WORD_CONFIDENCE and _wordlike(w.text)]
+        letters = sum(ch.isalpha() for w in words for ch in w.text)
+        if letters < self.rule.letters:
             return None
         weight = [max(1, len(w.text)) for w in words]
         confidence = float(np.average([w.confidence for w in words], weights=weight))
-        return (words, confidence) if confidence >= self.rule.sure else None
+        # two or three letters read off a photo's texture can look sure: a short reading
+        # must be surer (a real "Go" or "OK" reads at 95 and more)
+        sure = self.rule.sure + (_SHORT_MARGIN if letters < 4 else 0.0)
+        sure = self.rule.long_sure if letters >= 10 else sure
+        return (words, confidence) if confidence >= sure else None
+
+
+def _wordlike(text: str) -> bool:
+    """Not punctuation alone, which is mostly a speck read as a dash or a quote (a CJK
+    comma or stop is a character of its own)."""
+    return any(ch.isalnum() or "\u3000" <= ch <= "\u303f" or ch in "！？" for ch in text)
 
 
 def _distinct(lines: list[_Line]) -> list[_Line]:
@@ -513,7 +632,7 @@ def _distinct(lines: list[_Line]) -> list[_Line]:
     return kept
 
 
-def _blocks(lines: list[_Line]) -> list[list[_Line]]:
+def _blocks(lines: list[_Line], stack: float) -> list[list[_Line]]:
     """Lines stacked into blocks: the next line down, of about the same type size, starting
     within a line's height and overlapping it sideways."""
     blocks: list[list[_Line]] = []
@@ -521,7 +640,7 @@ def _blocks(lines: list[_Line]) -> list[list[_Line]]:
         for block in blocks:
             last = block[-1]
             big = max(last.glyph, line.glyph)
-            same = big / min(last.glyph, line.glyph) < 1.35
+            same = big / min(last.glyph, line.glyph) < stack
             below = -0.2 * last.box.height <= line.box.y0 - last.box.y1 <= 1.2 * big
             beside = min(last.box.x1, line.box.x1) > max(last.box.x0, line.box.x0)
             if same and below and beside:
@@ -533,25 +652,30 @@ def _blocks(lines: list[_Line]) -> list[list[_Line]]:
 
 
 def find_text(rgb: NDArray[np.uint8], locale: str, exclude: Sequence[Box] = ()) -> list[TextRead]:
-    """The texts on a creative read by OCR, the headline (the block of the largest type)
-    first, then the others top to bottom; lines inside an `exclude` box (the logo) left out.
-    Call only where `unavailable(locale)` is None."""
+    """The texts on a creative read by OCR: the headline (the largest block) first, then the
+    CTA if one is on a button, then the others top to bottom; glyphs inside an `exclude` box
+    (the logo) left out. Call only where `unavailable(locale)` is None."""
     pack = tesseract_pack(locale)
     assert pack is not None, "check unavailable(locale) first"
     info = parse_locale(locale)
     reader = _Reader(pack, _CHAINING.get(info.script or "", _LATIN_CHAINING), info.rtl)
     grey = np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), np.uint8)
+    regions = _regions(grey)
+    letters = regions.letters(reader.rule.widest, min(grey.shape))
+    for e in exclude:  # before chaining: a CTA beside the logo is not chained to its wordmark
+        cx, cy = letters[:, 0] + letters[:, 2] / 2, letters[:, 1] + letters[:, 3] / 2
+        letters = letters[~((cx >= e.x0) & (cx < e.x1) & (cy >= e.y0) & (cy < e.y1))]
     lines = []
-    for box, glyph in _chains(_letter_boxes(grey, reader.rule.widest), reader.rule):
-        if any(_overlap(box, e) > 0.5 for e in exclude):
-            continue
-        line = reader.line(grey, box, glyph)
+    for box, glyph in _chains(letters, reader.rule):
+        line = reader.line(grey, regions, box, glyph)
         if line is not None:
             lines.append(line)
-    blocks = [(_union([ln.box for ln in b]), b) for b in _blocks(_distinct(lines))]
+    blocks = [
+        (_union([ln.box for ln in b]), b) for b in _blocks(_distinct(lines), reader.rule.stack)
+    ]
     if not blocks:
         return []
-    head = max(blocks, key=lambda b: (max(ln.glyph for ln in b[1]), b[0].area))
+    head = max(blocks, key=lambda b: b[0].area)
     rest = [b for b in blocks if b is not head]
     # the call to action: a short single line on a button, the nearest such to the headline
     buttons = [
@@ -752,7 +876,21 @@ def _read_loose(
             detail=f"OCR ({pack}) read no text on the image: no copy to measure or check",
         )
     copy = {t.field: t.text for t in texts}
-    return texts, [found, *legal_findings(copy, kit, locale)]
+    return texts, [found, *[_closest(f, texts) for f in legal_findings(copy, kit, locale)]]
+
+
+def _closest(finding: Finding, texts: Sequence[TextRead]) -> Finding:
+    """A required disclaimer OCR did not find, with the reading most like it: a reviewer
+    tells a misread character from a missing or changed disclaimer (neither is passed)."""
+    if finding.check != "required_disclaimer" or finding.status != "fail" or not texts:
+        return finding
+    wanted = str(finding.value)
+    score, text = max((similarity(wanted, t.text), t.text) for t in texts)
+    if score < 50:
+        return finding
+    near = " / ".join(text.splitlines())
+    detail = f"{finding.detail}; the closest reading is “{near}” (similarity {score:.0f} of 100)"
+    return finding.model_copy(update={"detail": detail})
 
 
 __all__ = [
