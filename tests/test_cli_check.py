@@ -4,6 +4,8 @@ the bundled fonts and the example logo, and unusable inputs; its exit codes and 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -216,3 +218,14 @@ def test_unusable_inputs_are_one_block_errors(tmp_path: Path) -> None:
 def test_brand_is_required() -> None:
     result = check("x.png")
     assert result.exit_code == 2 and "--brand" in result.output
+
+
+def test_as_a_process_an_error_is_a_line_not_a_traceback(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "creative_automation", "check", str(tmp_path / "gone.png"),
+         "--brand", str(KIT)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith("error: ") and "gone.png: file not found" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -6,7 +6,7 @@ hand-made variant) has no record: its text is found by OCR. Letters are the stab
 the grey image (MSER, either polarity, so light-on-dark, dark-on-light and text on a button
 are all found), chained into lines by height and spacing; Tesseract reads each line on its own
 (its whole-page layout analysis takes a button with text in it for a picture); lines of words
-it is sure of are grouped into blocks, the block of the largest type being the headline.
+it is sure of are grouped into blocks, the largest block being the headline.
 """
 
 from __future__ import annotations
