@@ -444,13 +444,14 @@ def match_logo(
                 rescored.append(_refine(small[f], f, c, mark, near, margin))
     if not rescored:
         return None
-    # the best two at 1/2 (1/4 when the mark stays 20 px there): widths ±4 % in steps of
-    # 1.5 % (a pixel at least)
+    # the best two at 1/2 (1/4 when the mark stays 20 px there): widths ±8 % (a coarse
+    # peak can be half a ladder step off, 10 %, and the rescoring's two widths leave 5 %) in
+    # steps of 2 % (a pixel at least)
     mid = []
     for c in sorted(rescored, key=lambda c: -c.score)[:_REFINED]:
         f = 4 if min(c.width, c.width / c.mark.aspect) >= 80 else 2
-        step = max(float(f), 0.015 * c.width)
-        reach = max(1, math.floor(0.04 * c.width / step))
+        step = max(float(f), 0.02 * c.width)
+        reach = max(1, round(0.08 * c.width / step))
         near = [c.width + step * k for k in range(-reach, reach + 1)]
         mid.append(_refine(small[f], f, c, c.mark, near, 1.5 * f + 0.02 * c.width))
     best = max(mid, key=lambda c: c.score)
