@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
-
 from bench.cases import logo as cases
 from bench.cases import misses, scores
+from PIL import Image, ImageDraw, ImageFont
+
 from creative_automation.compliance.brand import (
     DETECTION_THRESHOLD,
     find_logo,
