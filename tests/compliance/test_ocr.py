@@ -5,6 +5,7 @@ skipped, never passed."""
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from creative_automation.brief import parse_brief
 from creative_automation.compliance import ocr, tesseract
@@ -23,6 +24,7 @@ from creative_automation.compliance.ocr import (
     similarity,
     unavailable,
 )
+from creative_automation.imaging.fonts import FONT_DIR
 from creative_automation.imaging.geometry import Box
 from creative_automation.pipeline import run_campaign
 from creative_automation.providers import build_image_provider
@@ -84,6 +86,15 @@ def test_tessdata_prefix_is_honoured_and_a_wrong_one_said(
     (tmp_path / "tessdata" / "eng.traineddata").write_bytes(b"")
     found = tesseract.installed()
     assert found.tessdata == str(tmp_path / "tessdata") and found.packs == {"eng"}
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="no tesseract binary to ask")
+def test_elsewhere_the_tesseract_binary_says_where_its_data_is(
+    fresh_lookup: pytest.MonkeyPatch,
+) -> None:
+    fresh_lookup.setattr(tesseract, "_SYSTEM_DIRS", ())  # not Debian's layout
+    found = tesseract.installed()
+    assert found.why_not is None and found.tessdata is not None and "eng" in found.packs
 
 
 @needs_english
@@ -237,3 +248,17 @@ def test_a_language_pack_that_will_not_load_is_skipped(
     image = Image.fromarray(_line_image("Order now")).convert("RGB")
     (finding,) = readback_findings(image, texts, "en-US")
     assert finding.status == "skipped" and "Tesseract could not start" in finding.detail
+
+
+@needs_english
+def test_a_short_call_to_action_on_its_button_reads_back() -> None:
+    # a two-letter button is mostly rounded ends: its edge is more ground than face
+    image = Image.new("RGB", (300, 160), (236, 226, 205))
+    draw = ImageDraw.Draw(image)
+    pill = Box(90, 48, 212, 112)
+    draw.rounded_rectangle(pill.as_list(), radius=32, fill=(20, 80, 60))
+    font = ImageFont.truetype(str(FONT_DIR / "NotoSans-Bold.ttf"), 39)
+    draw.text(pill.center, "Go", font=font, fill=(255, 255, 255), anchor="mm")
+    texts = {"call_to_action": Placed("Go", pill, line=True, size_px=39)}
+    (finding,) = readback_findings(image, texts, "en-US")
+    assert finding.status == "pass", finding

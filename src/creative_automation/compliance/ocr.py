@@ -107,7 +107,10 @@ def _ink(image: Image.Image, placed: Placed) -> tuple[np.ndarray, int | None]:
 
     Otsu's threshold splits ink from ground whatever their colours; the ground is the side
     that holds most of the region's edge (a block's margin, a button's face). Ink touching the
-    edge is not the text's (a button's corners, a neighbour): the text sits inside its box."""
+    edge is not the text's (a button's corners, a neighbour): the text sits inside its box.
+    A short button's rounded ends hold most of its edge, so there the rule takes the button's
+    face for ink and leaves nothing inside it: when the other side leaves twice as much
+    inside, that side is the text."""
     box = placed.box
     pad = 0 if placed.line else round(box.height * _MARGIN)
     region = Box(box.x0 - pad, box.y0 - pad, box.x1 + pad, box.y1 + pad).clamp(
@@ -124,13 +127,23 @@ def _ink(image: Image.Image, placed: Placed) -> tuple[np.ndarray, int | None]:
         grey = cv2.resize(grey, size, interpolation=shrink)
     _, light = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     edge = np.concatenate([light[0], light[-1], light[:, 0], light[:, -1]])
-    ink = (light == 0) if (edge > 0).mean() >= 0.5 else (light > 0)
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
-    x, y, w, h = (stats[:, i] for i in range(4))
-    touching = (x == 0) | (y == 0) | (x + w == ink.shape[1]) | (y + h == ink.shape[0])
-    touching[0] = True  # label 0: the ground
-    ink = ~touching[labels]
+    dark_ink = (edge > 0).mean() >= 0.5
+    ink, other = _inside(light == 0), _inside(light > 0)
+    if not dark_ink:
+        ink, other = other, ink
+    if ink.sum() < 0.5 * other.sum():
+        ink = other
     return ink, round(placed.size_px * scale) if placed.size_px else None
+
+
+def _inside(mask: np.ndarray) -> np.ndarray:
+    """The mask without the shapes that touch its edge."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    x, y, w, h = (stats[:, i] for i in range(4))
+    touching = (x == 0) | (y == 0) | (x + w == mask.shape[1]) | (y + h == mask.shape[0])
+    touching[0] = True  # label 0: what is not in the mask
+    result: np.ndarray = ~touching[labels]
+    return result
 
 
 def _line_spans(ink: np.ndarray, size: int | None) -> list[tuple[int, int]]:

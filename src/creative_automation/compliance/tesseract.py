@@ -161,10 +161,13 @@ def read_words(grey: np.ndarray, lang: str, psm: int, variables: Variables = ())
         _set_image(api, pixels)
         api.Recognize()
         iterator = api.GetIterator()
-        for item in library.iterate_level(iterator, level):
-            text = item.GetUTF8Text(level)
+        for item in library.iterate_level(iterator, level) if iterator is not None else ():
+            try:
+                text = item.GetUTF8Text(level)
+            except RuntimeError:  # tesserocr raises for a word with no text (a blob it gave up)
+                continue
             box = item.BoundingBox(level)
-            if text and box:
+            if text.strip() and box:
                 words.append(Word(text.strip(), float(item.Confidence(level)), Box(*box)))
     finally:
         api.Clear()
