@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from factories import brief_data
 
-from creative_automation.brief import load_brief, load_brand_kit, parse_brief
+from creative_automation.brief import load_brand_kit, load_brief, parse_brief
 from creative_automation.errors import BriefError
+from factories import brief_data
 
 KIT = {
     "name": "Aurora Roasters",

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from factories import brief_data
-
 from creative_automation.brief import parse_brief
 from creative_automation.checking import legal_checks, scaled
 from creative_automation.formats import resolve_format
 from creative_automation.plan import make_plan
+from factories import brief_data
 
 KIT = {
     "name": "Brand",
@@ -29,7 +28,9 @@ def test_a_missing_required_disclaimer_is_added_and_then_found() -> None:
     spec, kit = _specs(locales={"en-US": {"message": "Fresh every day"}})["en-US"]  # type: ignore[misc]
     copy, findings, corrections = legal_checks(spec, kit)
     assert copy["disclaimer"] == "Terms apply."
-    assert corrections == ["added the required disclaimer “Terms apply.” (en-US) to the small print"]
+    assert corrections == [
+        "added the required disclaimer “Terms apply.” (en-US) to the small print"
+    ]
     (disclaimer,) = [f for f in findings if f.check == "required_disclaimer"]
     assert disclaimer.status == "pass" and "disclaimer" in disclaimer.detail
 

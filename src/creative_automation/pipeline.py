@@ -21,13 +21,13 @@ from .localize import alt_texts, fill_missing_copy
 from .manifest import CreativeRecord, Manifest, ProviderCall, Totals, write_manifest
 from .outputs import campaign_folder
 from .plan import CreativeSpec, make_plan
+from .provenance import load_signer
+from .provenance.credentials import SigningCredentials
 from .providers.base import ImageProvider, TextProvider
 from .providers.budget import Budget
 from .providers.chain import CallLog
 from .providers.prices import prices_read_on
 from .providers.setup import build_chain, build_text_provider
-from .provenance import load_signer
-from .provenance.credentials import SigningCredentials
 from .readback import read_back_group, skipped_group
 from .report import write_report
 from .settings import Settings

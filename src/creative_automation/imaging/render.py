@@ -341,7 +341,12 @@ def _draw_small_print(
             band = (0, 0, 0) if colour == WHITE else WHITE
             mixed = behind.copy()
             if level:
-                _mix(mixed, Box(0, 0, area.width, area.height), np.full((1, 1), level, np.float32), band)
+                _mix(
+                    mixed,
+                    Box(0, 0, area.width, area.height),
+                    np.full((1, 1), level, np.float32),
+                    band,
+                )
             value = worst_contrast(relative_luminance(mixed)[sel.astype(bool)], colour)
             if value > best[0]:
                 best = (value, level, colour)

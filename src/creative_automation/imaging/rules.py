@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from ..formats import Format
 from .geometry import Box
 
-
 SMALL_PRINT_LINES = 30  # BCAP guidance: superimposed text at least 30 of 1080 lines tall
 
 

@@ -8,10 +8,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from ..compliance.image_quality import image_quality_findings
 from ..errors import ContentRejected, ProviderError, ProviderUnavailable
 from ..imaging.geometry import Box
 from ..imaging.io import to_rgb_array
-from ..compliance.image_quality import image_quality_findings
 from ..imaging.quality import quality_score
 from ..imaging.saliency import focal_box
 from .base import GenerationRequest, GenerationResult, ImageProvider
