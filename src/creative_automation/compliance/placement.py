@@ -41,7 +41,7 @@ from ..formats import Format
 from ..imaging.geometry import Box
 from ..imaging.layout import CTA_RATIO_MIN
 from ..imaging.rules import rules_for, safe_area
-from .findings import Finding
+from .findings import Finding, FindingStatus
 from .legibility import MIN_CONTRAST, MIN_CONTRAST_LARGE, contrast_ratio, relative_luminance
 
 # WCAG "large scale" text is 14 pt bold or 18 pt regular; DESIGN-GUIDE (Contrast) puts the bold
@@ -62,6 +62,7 @@ _REFERENCE_SIDE = 1080
 # (Noto Sans: 'l' 0.76, 'g' 0.77, caps 0.714): a size estimated from glyph heights divides by
 # this (−5 %…+6 % of the set size on the labelled set; other scripts are not calibrated).
 _TALL_GLYPH_EM = 0.76
+_ESTIMATE_ERROR = 0.05  # an estimated size this close under the fail limit only warns
 
 _INK_SHARE = 10.0  # percent of the ink side taken as the ink colour (its core, not its edge)
 _GROUND_SHARE = 5.0  # percentile of the ground towards the ink that decides, as the renderer's
@@ -427,11 +428,13 @@ def _size_rule(field: str, fmt: Format) -> tuple[int, int, str]:
 def _height_finding(text: TextOnImage, fmt: Format, glyph_px: float | None) -> Finding:
     where = f"{text.field} {text.box.as_list()}"
     warn_below, fail_below, source = _size_rule(text.field, fmt)
+    slack = 1.0
     if text.size_px is not None:
         value, how = float(text.size_px), "type size"
     elif glyph_px is not None:
         value = round(glyph_px / _TALL_GLYPH_EM, 1)
-        how = f"size estimated from {glyph_px:.0f} px tall glyphs"
+        how = f"size estimated from {glyph_px:.0f} px tall glyphs (±{_ESTIMATE_ERROR:.0%})"
+        slack = 1.0 - _ESTIMATE_ERROR  # that close under a limit, an estimate only warns
     else:
         return Finding(
             check="text_height",
@@ -439,7 +442,10 @@ def _height_finding(text: TextOnImage, fmt: Format, glyph_px: float | None) -> F
             threshold=warn_below,
             detail=f"{where}: no size given and no glyphs found to measure",
         )
-    status = "pass" if value >= warn_below else "warn" if value >= fail_below else "fail"
+    if value >= warn_below:
+        status: FindingStatus = "pass"
+    else:
+        status = "warn" if value >= fail_below * slack else "fail"
     return Finding(
         check="text_height",
         status=status,
