@@ -97,6 +97,43 @@ def test_multipart_brief_may_be_a_yaml_file_part(
     assert service.store.get_campaign(response.json()["id"]).brief == brief
 
 
+def test_a_brand_kit_file_the_brief_names_is_attached_and_embedded(
+    client: TestClient, service: Service, writer: dict[str, str]
+) -> None:
+    kit = {"name": "Kit Brand", "logo": "logo.png", "disclaimers": {"US": ["Terms apply."]}}
+    response = client.post(
+        "/v1/campaigns",
+        data={"brief": json.dumps(small_brief(brand="kit.yaml"))},
+        files=[
+            ("files", ("kit.yaml", yaml.safe_dump(kit).encode(), "application/yaml")),
+            ("files", ("logo.png", image_bytes(logo()), "image/png")),
+        ],
+        headers=writer,
+    )
+    assert response.status_code == 202, response.text
+    stored = service.store.get_campaign(response.json()["id"]).brief
+    assert stored["brand"]["name"] == "Kit Brand"
+    assert stored["brand"]["disclaimers"] == {"US": ["Terms apply."]}
+
+
+def test_a_brand_kit_with_errors_or_not_attached_is_422_naming_it(
+    client: TestClient, service: Service, writer: dict[str, str]
+) -> None:
+    missing = client.post("/v1/campaigns", json=small_brief(brand="kit.yaml"), headers=writer)
+    body = assert_problem(missing, 422, "invalid-brief")
+    assert [e["path"] for e in body["errors"]] == ["brand"]
+    assert "kit.yaml" in body["errors"][0]["message"]
+    bad = client.post(
+        "/v1/campaigns",
+        data={"brief": json.dumps(small_brief(brand="kit.yaml"))},
+        files=[("files", ("kit.yaml", b"name: K\npalete: [1]\n", "application/yaml"))],
+        headers=writer,
+    )
+    body = assert_problem(bad, 422, "invalid-brief")
+    assert "did you mean 'palette'" in json.dumps(body)
+    assert service.store.list_campaigns().items == []
+
+
 def test_an_invalid_brief_lists_every_problem_with_its_path(
     client: TestClient, service: Service, writer: dict[str, str]
 ) -> None:
