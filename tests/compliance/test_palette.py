@@ -17,6 +17,7 @@ from creative_automation.compliance.palette import (
     MAX_DELTA_E,
     MIN_SHARE,
     NEUTRAL_CHROMA,
+    _nearest,
     analyse_palette,
     delta_e,
     palette_findings,
@@ -61,6 +62,19 @@ def test_delta_e_matches_published_pairs(
 ) -> None:
     got = float(delta_e(np.array([lab1]), np.array([lab2]))[0])
     assert got == pytest.approx(expected, abs=1e-4)
+
+
+def test_lightness_prefilter_never_drops_a_near_colour() -> None:
+    # |ΔL| > 1.75·ΔE rules a pair out before CIEDE2000 runs: compare with the full formula
+    rng = np.random.default_rng(0)
+    colours = to_lab(rng.integers(0, 256, (3000, 3)).astype(np.float64))
+    refs = to_lab(rng.integers(0, 256, (12, 3)).astype(np.float64))
+    full = delta_e(colours[:, None, :], refs[None, :, :]).min(1)
+    for limit in (5.0, 10.0, 20.0):
+        fast = _nearest(colours, refs, limit)
+        near = full <= limit
+        assert np.allclose(fast[near], full[near])
+        assert (fast[~near] > limit).all()
 
 
 def test_lab_of_srgb_primaries() -> None:

@@ -25,7 +25,7 @@ from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
-from skimage.color import deltaE_ciede2000, lab2rgb, rgb2lab
+from skimage.color import deltaE_ciede2000, rgb2lab
 
 from ..colour import RGB, to_hex
 from .findings import Finding
@@ -122,15 +122,15 @@ def _blends(anchors: tuple[RGB, ...]) -> NDArray[np.float64]:
 
 
 def _clusters(
-    lab: NDArray[np.float64], n: NDArray[np.float64], min_count: float
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Leader clustering of chromatic bins, most frequent seed first: the mean Lab and pixel
-    count of every cluster of at least min_count pixels."""
+    lab: NDArray[np.float64], rgb: NDArray[np.float64], n: NDArray[np.float64], min_count: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Leader clustering of chromatic bins, most frequent seed first: the mean Lab, mean RGB
+    and pixel count of every cluster of at least min_count pixels."""
     order = np.argsort(-n, kind="stable")
-    lab, n = lab[order], n[order]
+    lab, rgb, n = lab[order], rgb[order], n[order]
     free = np.ones(len(n), bool)
     left = float(n.sum())
-    means, counts = [], []
+    out: list[tuple[NDArray[np.float64], NDArray[np.float64], float]] = []
     for i in range(len(n)):
         if left < min_count:
             break  # what is left could not make a dominant colour even all together
@@ -138,13 +138,20 @@ def _clusters(
             continue
         members = free & (((lab - lab[i]) ** 2).sum(1) <= _CLUSTER_RADIUS**2)
         free &= ~members
-        weight = n[members]
+        weight = n[members][:, None]
         total = float(weight.sum())
         left -= total
         if total >= min_count:
-            means.append((lab[members] * weight[:, None]).sum(0) / total)
-            counts.append(total)
-    return np.reshape(means, (-1, 3)), np.asarray(counts, np.float64)
+            out.append(
+                (
+                    (lab[members] * weight).sum(0) / total,
+                    (rgb[members] * weight).sum(0) / total,
+                    total,
+                )
+            )
+    means = np.reshape([m for m, _, _ in out], (-1, 3))
+    colours = np.reshape([c for _, c, _ in out], (-1, 3))
+    return means, colours, np.asarray([t for _, _, t in out], np.float64)
 
 
 def analyse_palette(
@@ -170,11 +177,13 @@ def analyse_palette(
     on_brand = _nearest(lab, brand, max_delta_e) <= max_delta_e
     chroma = np.hypot(lab[:, 1], lab[:, 2])
     chromatic = chroma >= neutral_chroma
-    means, counts = _clusters(lab[chromatic], n[chromatic], min_share * total)
+    means, colours, counts = _clusters(
+        lab[chromatic], rgb[chromatic], n[chromatic], min_share * total
+    )
     dominant = []
     if len(means):
         d = delta_e(means[:, None, :], refs[None, :, :])  # clusters × references
-        mean_rgb = np.clip(np.asarray(lab2rgb(means[None]))[0] * 255.0, 0, 255).round()
+        mean_rgb = np.clip(colours, 0, 255).round()
         for k in np.argsort(-counts, kind="stable"):
             j = int(np.argmin(d[k, : len(brand)]))
             dominant.append(
@@ -237,7 +246,7 @@ def palette_findings(
             Finding(
                 check="palette_off_brand",
                 status="warn",
-                value=round(worst.delta_e_on_brand, 1),
+                value=round(worst.delta_e_on_brand, 2),
                 threshold=max_delta_e,
                 detail=f"dominant colour off the palette (ΔE2000 to the nearest {allowed} "
                 f"above {max_delta_e:g}, covering ≥ {min_share:.0%} of the image): {named}",
@@ -256,7 +265,7 @@ def palette_findings(
         Finding(
             check="palette_off_brand",
             status="pass",
-            value=round(top.delta_e_on_brand, 1) if top else 0.0,
+            value=round(top.delta_e_on_brand, 2) if top else 0.0,
             threshold=max_delta_e,
             detail=detail,
         ),
