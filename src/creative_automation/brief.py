@@ -257,35 +257,31 @@ def parse_brief(data: Any, source: str = "brief") -> Brief:
         raise BriefError(source, problems + extra) from None
 
 
-def load_brief(path: Path) -> Brief:
-    """Read a JSON or YAML brief from disk; every failure is a BriefError."""
-    source = str(path)
+def _read(path: Path, what: str) -> tuple[str, BriefSyntax]:
+    """A brief's or kit's text and syntax (by extension); a failure is a BriefError."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise BriefError(source, [Problem("", "file not found")]) from None
+        raise BriefError(str(path), [Problem("", f"{what} not found")]) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise BriefError(source, [Problem("", f"cannot read the file: {exc}")]) from None
-    syntax: BriefSyntax = "json" if path.suffix.lower() == ".json" else "yaml"
-    data = decode_brief(text, source, syntax=syntax)
+        raise BriefError(str(path), [Problem("", f"cannot read the file: {exc}")]) from None
+    return text, "json" if path.suffix.lower() == ".json" else "yaml"
+
+
+def load_brief(path: Path) -> Brief:
+    """Read a JSON or YAML brief from disk; every failure is a BriefError."""
+    text, syntax = _read(path, "file")
+    data = decode_brief(text, str(path), syntax=syntax)
     if isinstance(data, dict) and isinstance(data.get("brand"), str):
         # a brand kit file beside the brief: its own errors name the kit file and its fields
         data = with_kit(data, load_brand_kit(path.parent / data["brand"]))
-    return parse_brief(data, source)
+    return parse_brief(data, str(path))
 
 
 def load_brand_kit(path: Path) -> Brand:
     """A brand kit file (YAML or JSON) on its own; every failure is a BriefError naming it."""
-    source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BriefError(source, [Problem("", "brand kit file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BriefError(source, [Problem("", f"cannot read the file: {exc}")]) from None
-    return parse_brand_kit(
-        text, source, syntax="json" if path.suffix.lower() == ".json" else "yaml"
-    )
+    text, syntax = _read(path, "brand kit file")
+    return parse_brand_kit(text, str(path), syntax=syntax)
 
 
 def parse_brand_kit(text: str, source: str, *, syntax: BriefSyntax = "yaml") -> Brand:
