@@ -48,6 +48,7 @@ from .findings import Finding
 # the brand's hexagon with a cut-out; median 0.47)
 DETECTION_THRESHOLD = 0.79
 WIDTHS = (0.07, 0.33)  # searched logo widths, share of the shorter side (guide: 12–20 %)
+_SMALLEST = 0.05  # logo_findings searches down to 0.6 × the kit's minimum, not below this
 MIN_CONTRAST = 20  # mean RGB difference between ink and ground under which nothing is a mark
 _STEP = 1.2  # width ratio between coarse templates
 _LONG, _SHORT = 24, 4  # px: the least a coarse template keeps of its long and short side
@@ -512,8 +513,10 @@ def logo_findings(
     """logo_present, then (when found) logo_size, logo_clear_space and logo_subject."""
     h, w = image.shape[:2]
     short = min(h, w)
-    # search below the minimum too: a logo that is there but too small must be found to say so
-    lo = max(8, round(min(WIDTHS[0] * short, 0.6 * min_width_px)))
+    # search below the minimum too: a logo that is there but too small must be found to say
+    # so; not below 5 % of the shorter side (a kit without a minimum passes 0), where every
+    # glyph of a headline is a candidate and the ladder doubles
+    lo = round(max(_SMALLEST * short, min(WIDTHS[0] * short, 0.6 * min_width_px or short)))
     m = match_logo(image, variants, min_width=lo)
     score = round(m.score, 3) if m is not None else 0.0
     method = "ink-map correlation, masked by the mark's alpha"
