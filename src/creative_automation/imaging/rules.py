@@ -9,6 +9,7 @@ from ..formats import Format
 from .geometry import Box
 
 SMALL_PRINT_LINES = 30  # BCAP guidance: superimposed text at least 30 of 1080 lines tall
+SMALL_PRINT_ON_BLOCK_LINES = 26  # and 26 on an opaque single-coloured block
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class LayoutRules:
     max_text_area: float  # share of the canvas text may cover
     small_print: int  # px: disclaimer type, as large as it may be set
     small_print_min: int  # px: the smallest disclaimer type still legible on a phone
+    small_print_on_block: int  # px: the smallest disclaimer type on a solid block
 
 
 def rules_for(fmt: Format) -> LayoutRules:
@@ -41,9 +43,11 @@ def rules_for(fmt: Format) -> LayoutRules:
         gap=round(0.025 * short),
         max_text_area=0.25,
         # small print at the UK broadcast code's minimum for on-screen text (BCAP: 30 lines of a
-        # 1080-line picture), scaled by the shorter side; set at that size, never below it
+        # 1080-line picture, 26 on a solid block), scaled by the shorter side and rounded up;
+        # set at that size, never below it (compliance.placement checks the same numbers)
         small_print=math.ceil(SMALL_PRINT_LINES * short / 1080),
         small_print_min=math.ceil(SMALL_PRINT_LINES * short / 1080),
+        small_print_on_block=math.ceil(SMALL_PRINT_ON_BLOCK_LINES * short / 1080),
     )
 
 
