@@ -38,7 +38,6 @@ from creative_automation.compliance.legibility import (
     text_contrast,
 )
 from creative_automation.compliance.placement import (
-    SMALL_PRINT_LINES,
     TextOnImage,
     legibility_findings,
 )
@@ -309,7 +308,7 @@ def _size_rules(fmt: Format) -> dict[str, int]:
     return {
         "headline": headline,
         "cta": max(12, int(np.ceil(headline * CTA_RATIO_MIN))),
-        "disclaimer": round(SMALL_PRINT_LINES * fmt.shorter_side / 1080),
+        "disclaimer": rules_for(fmt).small_print_min,
     }
 
 
