@@ -194,21 +194,24 @@ def _photo(name: str, w: int, h: int) -> tuple[Array, Box]:
 
 
 def _gradient(w: int, h: int, top: RGB, bottom: RGB, angle: float) -> Array:
-    """A linear gradient from `top` to `bottom`, tilted by `angle` (radians from vertical)."""
-    down = np.cos(angle) * np.arange(h, dtype=np.float32)[:, None] / h
-    across = np.sin(angle) * np.arange(w, dtype=np.float32)[None, :] / w
+    """A linear gradient from `top` to `bottom`, tilted by `angle` (radians from vertical);
+    drawn at 1/8 and enlarged linearly, which reproduces a linear ramp."""
+    sw, sh = max(2, w // 8), max(2, h // 8)
+    down = np.cos(angle) * np.arange(sh, dtype=np.float32)[:, None] / sh
+    across = np.sin(angle) * np.arange(sw, dtype=np.float32)[None, :] / sw
     t = np.clip(down + across, 0, 1)[..., None]
-    out = np.asarray(top, np.float32) * (1 - t) + np.asarray(bottom, np.float32) * t
-    return np.asarray(out, np.uint8)
+    small = np.asarray(top, np.float32) * (1 - t) + np.asarray(bottom, np.float32) * t
+    return np.asarray(cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR), np.uint8)
 
 
 def _noise(w: int, h: int, rng: np.random.Generator, dark: bool) -> Array:
-    """Smooth coloured noise, like an out-of-focus backdrop."""
-    small = rng.random((max(2, h // 90), max(2, w // 90), 3)).astype(np.float32)
-    big = cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
-    grain = rng.normal(0, 0.03, (h, w, 1)).astype(np.float32)
+    """Smooth coloured noise with film grain, like an out-of-focus backdrop."""
     base, span = (0.05, 0.35) if dark else (0.6, 0.38)
-    return ((base + span * big + grain).clip(0, 1) * 255).astype(np.uint8)
+    small = (base + span * rng.random((max(2, h // 90), max(2, w // 90), 3))) * 255
+    big = cv2.resize(small.astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
+    tile = rng.normal(0, 0.03 * 255, (128, 128, 1)).astype(np.float32)  # grain, repeated
+    grain = np.tile(tile, (h // 128 + 1, w // 128 + 1, 1))[:h, :w]
+    return np.asarray(np.clip(big + grain, 0, 255), np.uint8)
 
 
 def _product(canvas: Array, rng: np.random.Generator) -> Box:
