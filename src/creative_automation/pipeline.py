@@ -28,7 +28,7 @@ from .providers.budget import Budget
 from .providers.chain import CallLog
 from .providers.prices import prices_read_on
 from .providers.setup import build_chain, build_text_provider
-from .readback import read_back_group, skipped_group
+from .readback import read_back_group, readers, skipped_group, warm_readers
 from .report import write_report
 from .settings import Settings
 from .sources import (
@@ -222,7 +222,10 @@ class _Run:
         self.events: queue.Queue[Event] = queue.Queue()
         # groups rendering, then being read back: each a future of its records
         self.pending: dict[Future[list[CreativeRecord]], tuple[str, str]] = {}
-        self.readers = ThreadPoolExecutor(max(1, settings.workers), "cap-readback")
+        threads = max(1, settings.workers)
+        self.readers = readers(threads)  # shared by the process's campaigns, never shut down
+        if settings.readback == "on":
+            warm_readers(self.readers, threads, brief.locale_tags)
         self.costs: dict[tuple[str, str], float] = {}
         self.records: list[CreativeRecord] = []
         self.total = 0
@@ -247,7 +250,6 @@ class _Run:
         running = [f for f in self.pending if not f.cancel()]
         wait(running)
         self.pending.clear()
-        self.readers.shutdown(wait=True, cancel_futures=True)
 
     def rendered(self, fut: Future[list[CreativeRecord]]) -> None:
         """A group is rendered: its copy is read back off the written files (on a reader
@@ -256,7 +258,7 @@ class _Run:
         if self.settings.readback == "off":
             self.finish(skipped_group(group), source_key)
             return
-        checked = self.readers.submit(read_back_group, group, self.staging)
+        checked = read_back_group(self.readers, group, self.staging)
         self.pending[checked] = source_key
         checked.add_done_callback(lambda f: self.events.put(("checked", f)))
 

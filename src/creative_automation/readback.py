@@ -6,7 +6,13 @@ creative needs_review."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+
+from PIL import Image
 
 from .compliance.findings import Finding
 from .compliance.ocr import Placed, readback_findings
@@ -15,6 +21,38 @@ from .imaging.io import load_image
 from .manifest import CreativeRecord
 
 FIELDS = ("message", "call_to_action", "disclaimer")
+_pool: tuple[ThreadPoolExecutor, int] | None = None
+_lock = threading.Lock()
+
+
+def readers(threads: int) -> ThreadPoolExecutor:
+    """The process's read-back threads, kept across campaigns: each holds its Tesseract
+    engines (10–90 ms to load per language), so a second campaign does not load them again."""
+    global _pool
+    with _lock:
+        if _pool is None or _pool[1] != threads:
+            _pool = (ThreadPoolExecutor(threads, "cap-readback"), threads)
+        return _pool[0]
+
+
+def warm_readers(
+    pool: ThreadPoolExecutor, threads: int, locales: Iterable[str]
+) -> list[Future[None]]:
+    """Load every reader thread's engines for the campaign's locales now, while its sources
+    are generated, instead of on its first creatives (one task per thread: they meet at a
+    barrier, so no thread takes two)."""
+    tags = list(dict.fromkeys(locales))
+    barrier = threading.Barrier(threads)
+
+    def load() -> None:
+        blank = Image.new("L", (64, 32), 255)
+        for tag in tags:
+            readback_findings(blank, {"message": Placed("x", Box(0, 0, 64, 32))}, tag)
+        # a pool busy with another campaign's read-back: stop waiting, the rest load on use
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=1.0)
+
+    return [pool.submit(load) for _ in range(threads)]
 
 
 def placed_copy(record: CreativeRecord) -> dict[str, Placed]:
@@ -34,21 +72,42 @@ def placed_copy(record: CreativeRecord) -> dict[str, Placed]:
     return out
 
 
-def read_back_group(records: list[CreativeRecord], folder: Path) -> list[CreativeRecord]:
-    """The group's records with a copy_readback finding per text (their status updated)."""
-    out = []
-    for record in records:
-        if record.path is None:
-            out.append(record)
-            continue
-        image = load_image(folder / record.path)
-        found = readback_findings(image, placed_copy(record), record.locale)
-        compliance = record.compliance + found
-        status = record.status
-        if status == "ok" and any(f.blocking for f in found):
-            status = "needs_review"
-        out.append(record.model_copy(update={"compliance": compliance, "status": status}))
-    return out
+def read_back(record: CreativeRecord, folder: Path) -> CreativeRecord:
+    """The record with a copy_readback finding per text (its status updated)."""
+    if record.path is None:
+        return record
+    image = load_image(folder / record.path)
+    found = readback_findings(image, placed_copy(record), record.locale)
+    status = record.status
+    if status == "ok" and any(f.blocking for f in found):
+        status = "needs_review"
+    return record.model_copy(update={"compliance": record.compliance + found, "status": status})
+
+
+def read_back_group(
+    pool: ThreadPoolExecutor, records: list[CreativeRecord], folder: Path
+) -> Future[list[CreativeRecord]]:
+    """A group's records read back, each creative on its own reader thread (the last group
+    of a campaign then takes a creative's read-back, not the group's, after rendering)."""
+    done: Future[list[CreativeRecord]] = Future()
+    parts = [pool.submit(read_back, r, folder) for r in records]
+    left, lock = [len(parts)], threading.Lock()
+
+    def one_done(_: Future[CreativeRecord]) -> None:
+        with lock:
+            left[0] -= 1
+            if left[0]:
+                return
+        try:
+            done.set_result([p.result() for p in parts])
+        except BaseException as exc:  # handed to the campaign, which raises it
+            done.set_exception(exc)
+
+    if not parts:
+        done.set_result([])
+    for p in parts:
+        p.add_done_callback(one_done)
+    return done
 
 
 def skipped_group(records: list[CreativeRecord]) -> list[CreativeRecord]:
