@@ -104,6 +104,23 @@ def test_finds_the_logo_where_it_was_pasted(
     assert found.score >= DETECTION_THRESHOLD
 
 
+@pytest.mark.parametrize("kind", ["rocket", "gradient-light", "astronaut"])
+def test_an_opaque_lockup_is_found_on_dark_and_light_grounds(kind: str) -> None:
+    # a white tile with the wordmark on it, no transparency: one image serves both variants,
+    # and a navy sky has the colour of its letters
+    tile = Image.new("RGBA", (340, 100), (255, 255, 255, 255))
+    word = cases.wordmark("LUMEN", (29, 53, 87))
+    tile.alpha_composite(word, (10, 10))
+    tile.putalpha(255)
+    pair = logo_pair(tile, None, "lockup")
+    assert pair.on_light is pair.on_dark
+    box = logo_box(pair, 100, 300, 200)
+    image = paste(backdrop(kind, 1080, 1920), pair, box, dark=True, jpeg=90)
+    found = find_logo(image, variants(pair))
+    assert found is not None
+    assert max(abs(a - b) for a, b in zip(found.box.as_list(), box.as_list(), strict=True)) <= 3
+
+
 def test_no_logo_no_match_even_with_lookalikes_and_text() -> None:
     brand = next(b for b in cases.brands() if b.pair.name == "hexa")
     image = Image.fromarray(backdrop("gradient-light", 1080, 1920))

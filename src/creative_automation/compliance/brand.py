@@ -184,14 +184,14 @@ class _Mark:
         return hit
 
 
-# prepared marks by the identity of the PIL image (a brand kit is loaded once and its images
-# are never changed); the weak reference tells a recycled id from the same image
-_MARKS: dict[int, tuple[weakref.ref[Image.Image], _Mark]] = {}
+# prepared marks by variant name and the identity of the PIL image (a brand kit is loaded
+# once and its images are never changed); the weak reference tells a recycled id apart
+_MARKS: dict[tuple[str, int], tuple[weakref.ref[Image.Image], _Mark]] = {}
 
 
 def _mark(name: str, image: Image.Image) -> _Mark:
-    hit = _MARKS.get(id(image))
-    if hit is not None and hit[0]() is image and hit[1].name == name:
+    hit = _MARKS.get((name, id(image)))
+    if hit is not None and hit[0]() is image:
         return hit[1]
     rgba = np.asarray(image.convert("RGBA"))
     alpha = rgba[..., 3].astype(np.float32) / np.float32(255)
@@ -199,10 +199,14 @@ def _mark(name: str, image: Image.Image) -> _Mark:
     nearest = np.abs(mark.rgb[..., None, :] - mark.inks.astype(np.int16)).sum(-1).argmin(-1)
     split = [mark.alpha * (nearest == k) for k in range(len(mark.inks))]
     mark.sources["split"] = np.stack(split, -1).astype(np.float32)
-    mark.sources["alone"] = mark.proximity(mark.inks)
+    inks = mark.inks
+    if len(inks) == 1:
+        mark.sources["alone"] = mark.proximity(inks)
+    else:  # its first two inks against each other (see _coarse)
+        mark.sources["alone"] = (mark.proximity(inks[:1]) - mark.proximity(inks[1:2])) * 0.5
     for key in [k for k, (ref, _) in _MARKS.items() if ref() is None]:
         del _MARKS[key]
-    _MARKS[id(image)] = (weakref.ref(image), mark)
+    _MARKS[(name, id(image))] = (weakref.ref(image), mark)
     return mark
 
 
@@ -312,14 +316,17 @@ def _coarse(
     small: dict[int, U8], mode: str, group: list[_Mark], widths: list[float]
 ) -> list[_Candidate]:
     """Peaks of the NCC of the group's coarse template with its coarse map at every width
-    (see _group for the modes; "alone": one variant's own map)."""
+    (see _group for the modes). A variant alone with two inks or more is mapped by its first
+    two inks against each other, as a signed pair is: the union of its inks would make all
+    ink of a ground that has one of them (a white tile with navy letters on a navy sky)."""
     rep = group[0]
     kind = "alone" if mode == "alone" else f"{mode}:{group[1].name}"
     levels = {}
     for f in {_factor(w, rep.aspect) for w in widths}:
         tallest = max(w / rep.aspect for w in widths if _factor(w, rep.aspect) == f) / f
-        if mode == "signed":  # 128 + half the difference, in 8 bits
-            a, b = (_proximity(small[f], m.inks).astype(np.int16) for m in group)
+        if mode == "signed" or len(rep.inks) > 1:  # 128 + half the difference, in 8 bits
+            pair = [m.inks for m in group] if mode == "signed" else [rep.inks[:1], rep.inks[1:2]]
+            a, b = (_proximity(small[f], inks).astype(np.int16) for inks in pair)
             ink = ((a - b + 256) // 2).astype(np.uint8)
         else:
             ink = _proximity(small[f], np.concatenate([m.inks for m in group]))
@@ -432,7 +439,9 @@ def match_logo(
     if not variants or lo > hi or lo < 8:
         return None
     groups: list[tuple[str, list[_Mark]]] = []
-    for m in (_mark(name, img) for name, img in variants):
+    # one search per image: an opaque lockup serves as both variants (logo.logo_pair)
+    unique = {id(img): (name, img) for name, img in reversed(variants)}
+    for m in (_mark(name, img) for name, img in reversed(unique.values())):
         for i, (mode, members) in enumerate(groups):
             joint = _group(members[0], m) if mode == "alone" else None
             if joint is not None:
