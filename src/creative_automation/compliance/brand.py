@@ -48,7 +48,7 @@ from .findings import Finding
 # the brand's hexagon with a cut-out; median 0.47)
 DETECTION_THRESHOLD = 0.79
 WIDTHS = (0.07, 0.33)  # searched logo widths, share of the shorter side (guide: 12–20 %)
-_SMALLEST = 0.05  # logo_findings searches down to 0.6 × the kit's minimum, not below this
+_SMALLEST = 0.05  # nothing narrower is searched (logo_findings: 0.6 × the kit's minimum)
 MIN_CONTRAST = 20  # mean RGB difference between ink and ground under which nothing is a mark
 _STEP = 1.2  # width ratio between coarse templates
 _LONG, _SHORT = 24, 4  # px: the least a coarse template keeps of its long and short side
@@ -431,12 +431,15 @@ def match_logo(
     max_width: int | None = None,
 ) -> LogoMatch | None:
     """The best match of any variant anywhere in an H×W×3 uint8 RGB image, however weak
-    (None only when there is nothing to search: no variants, or no width fits)."""
+    (None only when there is nothing to search: no variants, or no width fits). Widths under
+    5 % of the shorter side are not searched: every glyph of a headline would be a candidate
+    and the ladder twice as long."""
     h, w = image.shape[:2]
     short = min(h, w)
     lo = float(min_width if min_width is not None else WIDTHS[0] * short)
+    lo = max(lo, _SMALLEST * short, 8.0)
     hi = min(float(max_width if max_width is not None else WIDTHS[1] * short), float(w))
-    if not variants or lo > hi or lo < 8:
+    if not variants or lo > hi:
         return None
     groups: list[tuple[str, list[_Mark]]] = []
     # one search per image: an opaque lockup serves as both variants (logo.logo_pair)
@@ -527,8 +530,7 @@ def logo_findings(
     h, w = image.shape[:2]
     short = min(h, w)
     # search below the minimum too: a logo that is there but too small must be found to say
-    # so; not below 5 % of the shorter side (a kit without a minimum passes 0), where every
-    # glyph of a headline is a candidate and the ladder doubles
+    # so (a kit without a minimum passes 0: the default range)
     lo = round(max(_SMALLEST * short, min(WIDTHS[0] * short, 0.6 * min_width_px or short)))
     m = match_logo(image, variants, min_width=lo)
     score = round(m.score, 3) if m is not None else 0.0
