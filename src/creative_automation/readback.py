@@ -52,7 +52,10 @@ def warm_readers(
         with contextlib.suppress(threading.BrokenBarrierError):
             barrier.wait(timeout=1.0)
 
-    return [pool.submit(load) for _ in range(threads)]
+    try:
+        return [pool.submit(load) for _ in range(threads)]
+    except RuntimeError:  # the process is shutting down (a worker's Ctrl-C): nothing to warm
+        return []
 
 
 def placed_copy(record: CreativeRecord) -> dict[str, Placed]:
