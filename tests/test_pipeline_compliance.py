@@ -179,3 +179,30 @@ def test_read_back_off_is_reported_as_skipped(
     for r in records:
         (readback,) = [f for f in r.compliance if f.check == "copy_readback"]
         assert readback.status == "skipped" and "CAP_READBACK" in readback.detail
+
+
+def test_a_tall_mark_keeps_its_clear_space_from_the_canvas_edge_too(tmp_path: Path) -> None:
+    from PIL import ImageDraw
+
+    from factories import photo
+
+    assets = tmp_path / "assets"
+    assets.mkdir()
+    photo().save(assets / "hero.jpg", quality=92)
+    mark = Image.new("RGBA", (240, 240), (0, 0, 0, 0))
+    ImageDraw.Draw(mark).ellipse((0, 0, 239, 239), fill=(20, 80, 60, 255))
+    ImageDraw.Draw(mark).rectangle((70, 70, 170, 170), fill=(242, 193, 78, 255))
+    mark.save(assets / "logo.png")
+    locales = {"en-US": {"message": "Fresh roast", "call_to_action": "Order"}}
+    _, records = _run(
+        tmp_path,
+        assets,
+        locales=locales,
+        products=[{"id": "p", "name": "P", "assets": ["hero.jpg"]}],
+    )
+    for r in records:
+        x0, y0, x1, y1 = r.layout.logo_box or (0, 0, 0, 0)
+        room = 0.5 * (y1 - y0)
+        assert min(x0, y0, r.width - x1, r.height - y1) >= room, (r.key, r.layout.logo_box)
+        (clear,) = [f for f in r.compliance if f.check == "logo_clear_space"]
+        assert clear.status == "pass", clear

@@ -97,6 +97,13 @@ def _logo_box(safe: Box, corner: Corner, w: int, h: int) -> Box:
     return Box(x0, y0, x0 + w, y0 + h)
 
 
+def _inset(box: Box, room: int, w: int, h: int) -> Box:
+    """The box moved in from the canvas edges until it is at least `room` from each."""
+    dx = max(0, room - box.x0) - max(0, box.x1 + room - w)
+    dy = max(0, room - box.y0) - max(0, box.y1 + room - h)
+    return box.shift(dx, dy)
+
+
 def _without(region: Box, obstacle: Box, side: Side) -> Box:
     """Shrink region so it no longer meets obstacle, keeping the larger remaining part."""
     if not region.intersects(obstacle):
@@ -292,9 +299,11 @@ def plan_layout(
                 if lw < least:
                     lw = least
                     lh = max(1, round(lw / logo_aspect))
-                logo = _logo_box(safe, corner, lw, lh)
-                # the kit's clear space, plus the 2 px a check on the pixels may be off by
-                clear = logo.expand(math.ceil(lh * brand.logo_clear) + 2)
+                # the kit's clear space, plus the 2 px a check on the pixels may be off by;
+                # the canvas edge counts too: a tall mark moves in from the margin
+                room = math.ceil(lh * brand.logo_clear) + 2
+                logo = _inset(_logo_box(safe, corner, lw, lh), room, fmt.width, fmt.height)
+                clear = logo.expand(room)
                 if clear.intersects(subject.expand(rules.gap)):
                     continue
                 if small is not None and clear.intersects(small[1]):
