@@ -69,7 +69,9 @@ class Brand(Strict):
     name: Text = Field(max_length=80)
     logo: AssetName | None = Field(None, description="Logo for light backgrounds (asset folder).")
     logo_on_dark: AssetName | None = Field(
-        None, description="Logo for dark backgrounds; if absent, derived from `logo` with its dark ink turned white."
+        None,
+        description="Logo for dark backgrounds; if absent, derived from `logo` with its dark "
+        "ink turned white.",
     )
     logo_min_width_px: int | None = Field(
         None, ge=16, le=2000, description="Smallest logo width allowed on a 1080-wide canvas."
