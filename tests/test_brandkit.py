@@ -100,3 +100,15 @@ def test_an_embedded_kit_validates_like_the_brief() -> None:
     found = {p.path: p.message for p in exc.value.problems}
     assert "greater than or equal to 16" in found["brand.logo_min_width_px"]
     assert "hex colour" in found["brand.palette[0].hex"]
+
+
+def test_the_kit_tone_words_reach_the_image_prompt() -> None:
+    from creative_automation.prompts import product_prompt
+
+    brief = parse_brief(brief_data(brand={**KIT, "logo": None}))
+    prompt = product_prompt(brief, brief.products[0])
+    assert "Mood: warm, confident." in prompt
+    staged = product_prompt(brief, brief.products[0], staged=True)
+    assert "Mood: warm, confident." in staged
+    plain = parse_brief(brief_data(brand={"name": "B"}))
+    assert "Mood" not in product_prompt(plain, plain.products[0])

@@ -12,6 +12,8 @@ from .providers.base import TextProvider
 async def _fill(brief: Brief, provider: TextProvider) -> Brief:
     missing = brief.missing_copy()
     context = f"{brief.campaign_name}; audience: {brief.audience}"
+    if brief.brand and brief.brand.tone:  # the kit's tone words steer the translation's register
+        context += f"; brand tone: {', '.join(brief.brand.tone)}"
     base = {"message": brief.message, "call_to_action": brief.call_to_action or ""}
     texts = await asyncio.gather(
         *(

@@ -22,6 +22,9 @@ def product_prompt(brief: Brief, product: Product, *, staged: bool = False) -> s
         audience=brief.audience,
         region=brief.region or ", ".join(brief.markets),
         palette=palette,
+        mood_clause=f" Mood: {', '.join(brief.brand.tone)}."
+        if brief.brand and brief.brand.tone
+        else "",
     )
     return " ".join(text.split())
 
