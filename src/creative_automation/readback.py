@@ -7,6 +7,7 @@ creative needs_review."""
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -25,37 +26,33 @@ _pool: tuple[ThreadPoolExecutor, int] | None = None
 _lock = threading.Lock()
 
 
-def readers(threads: int) -> ThreadPoolExecutor:
-    """The process's read-back threads, kept across campaigns: each holds its Tesseract
-    engines (10–90 ms to load per language), so a second campaign does not load them again."""
+def readers(threads: int | None = None) -> ThreadPoolExecutor:
+    """The process's OCR threads, kept across campaigns: each holds its Tesseract engines
+    (10–90 ms to load and ~40 MB per language), so a second campaign loads none again and a
+    process holds as many engine sets as it has threads, not one per thread that ever read.
+    `threads` None: the pool as it is (one per core when there is none yet)."""
     global _pool
     with _lock:
-        if _pool is None or _pool[1] != threads:
-            _pool = (ThreadPoolExecutor(threads, "cap-readback"), threads)
+        wanted = threads or (_pool[1] if _pool else os.cpu_count() or 1)
+        if _pool is None or _pool[1] != wanted:
+            _pool = (ThreadPoolExecutor(wanted, "cap-ocr"), wanted)
         return _pool[0]
 
 
-def warm_readers(
-    pool: ThreadPoolExecutor, threads: int, locales: Iterable[str]
-) -> list[Future[None]]:
-    """Load every reader thread's engines for the campaign's locales now, while its sources
-    are generated, instead of on its first creatives (one task per thread: they meet at a
-    barrier, so no thread takes two)."""
+def warm_readers(pool: ThreadPoolExecutor, threads: int, locales: Iterable[str]) -> None:
+    """Load the reader threads' engines for the campaign's locales now, while its sources are
+    generated, instead of on its first creatives: one task per thread (a thread that takes
+    two loads nothing twice; one that takes none loads on first use)."""
     tags = list(dict.fromkeys(locales))
-    barrier = threading.Barrier(threads)
 
     def load() -> None:
         blank = Image.new("L", (64, 32), 255)
         for tag in tags:
             readback_findings(blank, {"message": Placed("x", Box(0, 0, 64, 32))}, tag)
-        # a pool busy with another campaign's read-back: stop waiting, the rest load on use
-        with contextlib.suppress(threading.BrokenBarrierError):
-            barrier.wait(timeout=1.0)
 
-    try:
-        return [pool.submit(load) for _ in range(threads)]
-    except RuntimeError:  # the process is shutting down (a worker's Ctrl-C): nothing to warm
-        return []
+    with contextlib.suppress(RuntimeError):  # the process is shutting down: nothing to warm
+        for _ in range(threads):
+            pool.submit(load)
 
 
 def placed_copy(record: CreativeRecord) -> dict[str, Placed]:

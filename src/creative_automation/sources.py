@@ -29,6 +29,7 @@ from .imaging.logo import LogoPair, logo_pair
 from .imaging.saliency import focal_box
 from .prompts import negative_prompt, product_prompt
 from .providers.base import GenerationRequest, ImageProvider
+from .readback import readers
 
 
 @dataclass
@@ -142,7 +143,11 @@ async def _generate(
     # checked once per source, off the event loop while other products are still generating;
     # the product's and brand's names are text a packshot may rightly show
     expected = [product.name, *([brief.brand.name] if brief.brand else [])]
-    findings = await asyncio.to_thread(source_findings, rgb, subject, expected, brief.language)
+    # on the process's OCR threads, which keep their Tesseract engines (not the event loop's
+    # default threads, each of which would load its own)
+    findings = await asyncio.wrap_future(
+        readers().submit(source_findings, rgb, subject, expected, brief.language)
+    )
     return Source(
         product.id,
         rgb,
