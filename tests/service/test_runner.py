@@ -263,3 +263,18 @@ def test_a_bad_input_fails_the_campaign_with_the_reason(tmp_path: Path) -> None:
     CampaignRunner(service, "w1")(campaign.id)  # its logo was never uploaded
     failed = service.store.get_campaign(campaign.id)
     assert failed.state is S.FAILED and failed.error is not None and "logo.png" in failed.error
+
+
+def test_a_process_exiting_under_a_campaign_is_not_its_failure() -> None:
+    from creative_automation.service.runner import _exiting
+
+    shutdown = RuntimeError("cannot schedule new futures after shutdown")
+    assert _exiting(shutdown)
+    try:
+        try:
+            raise shutdown
+        except RuntimeError as inner:
+            raise ValueError("wrapped") from inner
+    except ValueError as outer:
+        assert _exiting(outer)
+    assert not _exiting(RuntimeError("a real bug"))

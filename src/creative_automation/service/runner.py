@@ -207,7 +207,10 @@ class CampaignRunner:
             except CreativeAutomationError as exc:  # the brief's or the inputs' fault: say why
                 self._finish(campaign.id, S.FAILED, str(exc))
                 return
-            except Exception:
+            except Exception as exc:
+                if _exiting(exc):  # Ctrl-C: the lease runs out and another worker resumes it
+                    log.warning("campaign %s left to its lease: the worker is exiting", campaign.id)
+                    return
                 log.exception("campaign %s failed", campaign.id)
                 self._finish(campaign.id, S.FAILED, "internal error (see the worker's log)")
                 return
@@ -281,6 +284,17 @@ class CampaignRunner:
             return
         if webhooks.notify(self.service, campaign) is not None:
             self.finished.set()  # the worker's sender delivers it now, not at its next tick
+
+
+def _exiting(exc: BaseException) -> bool:
+    """The process is exiting under the campaign: Python refuses new thread-pool work after
+    its shutdown hooks have run (RuntimeError "cannot schedule new futures after shutdown")."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, RuntimeError) and "after shutdown" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 __all__ = ["CampaignRunner", "Heartbeats", "Lease", "StoreCheckpoints"]
