@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.exc import DBAPIError, OperationalError
+from tenacity import retry, retry_if_exception, stop_after_delay, wait_exponential
 
 from ..errors import ConfigError, SchemaError, StorageUnavailable
 from ..settings import normalise_database_url
@@ -78,11 +79,26 @@ def _sqlite_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    # WAL: readers never block the writer nor the writer them, across processes
-    cursor.execute("PRAGMA journal_mode = WAL")
+    # WAL: readers never block the writer nor the writer them, across processes. Switching a
+    # new database to it takes a lock the busy timeout does not wait for (two processes
+    # opening it at once: "database is locked"), so it is retried; once set it persists
+    if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+        _to_wal(cursor)
     cursor.execute("PRAGMA synchronous = NORMAL")  # durable at checkpoints; safe with WAL
     cursor.execute("PRAGMA foreign_keys = ON")  # off by default in SQLite, per connection
     cursor.close()
+
+
+@retry(
+    retry=retry_if_exception(
+        lambda e: isinstance(e, sqlite3.OperationalError) and "locked" in str(e)
+    ),
+    wait=wait_exponential(multiplier=0.01, max=0.5),
+    stop=stop_after_delay(BUSY_TIMEOUT_MS / 1000),
+    reraise=True,
+)
+def _to_wal(cursor: sqlite3.Cursor) -> None:
+    cursor.execute("PRAGMA journal_mode = WAL")
 
 
 def _sqlite_begin(connection: Connection) -> None:
