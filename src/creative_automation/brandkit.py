@@ -159,12 +159,9 @@ class Brand(Strict):
 
     def prohibited(self, locale: str) -> list[str]:
         """Prohibited words and claims that apply to a locale."""
-        return list(
-            dict.fromkeys(
-                terms_for(self.for_locale(locale).prohibited_words, locale)
-                + terms_for(self.for_locale(locale).prohibited_claims, locale)
-            )
-        )
+        kit = self.for_locale(locale)
+        words = terms_for(kit.prohibited_words, locale)
+        return list(dict.fromkeys(words + terms_for(kit.prohibited_claims, locale)))
 
     def required_disclaimers(self, locale: str) -> list[str]:
         return terms_for(self.for_locale(locale).disclaimers, locale)

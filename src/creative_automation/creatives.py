@@ -13,7 +13,7 @@ from .colour import parse_hex, to_hex
 from .compliance.findings import Finding
 from .compliance.legibility import MIN_CONTRAST
 from .compliance.suite import CONTRAST_CHECKS, FIXABLE, LOGO_CHECKS, check_creative
-from .credentials import provenance_of, sign
+from .credentials import provenance_of, sign, source_of
 from .errors import FontCoverageError
 from .formats import Format
 from .imaging.crop import FitResult
@@ -79,6 +79,7 @@ def render_group(
     ext = "jpg" if settings.output_format == "jpeg" else "png"
     fits = FitCache(source, fmt)
     quality = source.findings  # the generated image's own checks, made once per source
+    origin = source_of(source)  # the C2PA ingredient or generator, the same for every locale
     records = []
     for spec in specs:
         t0 = time.perf_counter()
@@ -136,7 +137,10 @@ def render_group(
             )
         rel = spec.relpath(ext)
         data, credentials = sign(
-            data, settings.output_format, provenance_of(source, spec, fit, layout, rel), signer
+            data,
+            settings.output_format,
+            provenance_of(source, origin, spec, fit, layout, rel),
+            signer,
         )
         write_atomic(staging / rel, data)
         block = layout.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .imaging.crop import FitResult
+from .imaging.io import sniff_format
 from .imaging.layout import Layout
 from .manifest import ContentCredentialsRecord
 from .plan import CreativeSpec
@@ -13,22 +14,28 @@ from .sources import Source
 MIME = {"jpeg": "image/jpeg", "png": "image/png"}
 
 
-def provenance_of(
-    source: Source, spec: CreativeSpec, fit: FitResult, layout: Layout, title: str
-) -> Provenance:
-    """The source (a reused file as the ingredient, or the generator that made it) and the
-    steps from it to the creative: the crop, the resize, the copy and the logo drawn."""
-    origin: GeneratedSource | ReusedAsset
+def source_of(source: Source) -> GeneratedSource | ReusedAsset:
+    """What a creative is made from: a reused file (read once: every creative of the product ×
+    format names the same bytes as its ingredient) or the generator that made the image."""
     if source.origin == "asset" and source.asset_path is not None:
         data = source.asset_path.read_bytes()
-        mime = "image/png" if data[:8] == b"\x89PNG\r\n\x1a\n" else "image/jpeg"
-        if data[:4] == b"RIFF":
-            mime = "image/webp"
-        origin = ReusedAsset(source.asset or source.asset_path.name, data, mime)
-    else:
-        origin = GeneratedSource.for_provider(
-            source.provider or "unknown", source.model or "unknown", source.seed
-        )
+        kind = sniff_format(data) or "JPEG"  # load_image accepted it: PNG, JPEG or WebP
+        return ReusedAsset(source.asset or source.asset_path.name, data, f"image/{kind.lower()}")
+    return GeneratedSource.for_provider(
+        source.provider or "unknown", source.model or "unknown", source.seed
+    )
+
+
+def provenance_of(
+    source: Source,
+    origin: GeneratedSource | ReusedAsset,
+    spec: CreativeSpec,
+    fit: FitResult,
+    layout: Layout,
+    title: str,
+) -> Provenance:
+    """`origin` (see source_of) and the steps from it to the creative: the crop, the resize,
+    the copy and the logo drawn."""
     # the source region the creative shows: the subject's box maps through one scale + offset
     s, out, src = fit.scale, layout.subject_box, source.subject
     h, w = source.rgb.shape[:2]
