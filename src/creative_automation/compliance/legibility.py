@@ -79,20 +79,31 @@ def worst_contrast(
     return float(np.partition(ratios, k)[k])
 
 
-def contrast_finding(value: float, *, large_text: bool, where: str) -> Finding:
+def contrast_finding(
+    value: float,
+    *,
+    large_text: bool,
+    where: str,
+    check: str = "contrast",
+    measured: str | None = None,
+    empty: str | None = None,
+) -> Finding:
+    """A WCAG contrast against its threshold (3:1 large text, else 4.5:1), rounded down so
+    4.499 never reads as 4.5; no measurement (inf/nan: nothing to measure) is never a pass.
+    `measured` / `empty` replace the default detail of either case."""
     threshold = MIN_CONTRAST_LARGE if large_text else MIN_CONTRAST
-    if not math.isfinite(value):  # nothing measurable was drawn: never a pass
+    if not math.isfinite(value):
         return Finding(
-            check="contrast",
+            check=check,
             status="fail",
             threshold=threshold,
-            detail=f"no glyph pixels of the {where} were found to measure",
+            detail=empty or f"no glyph pixels of the {where} were found to measure",
         )
+    what = measured or f"WCAG contrast of the {where} against the pixels behind it"
     return Finding(
-        check="contrast",
+        check=check,
         status="pass" if value >= threshold else "fail",
-        value=math.floor(value * 100) / 100,  # rounded down: 4.499 must not read as 4.5
+        value=math.floor(value * 100) / 100,
         threshold=threshold,
-        detail=f"WCAG contrast of the {where} against the pixels behind it "
-        f"({'large' if large_text else 'normal'} text)",
+        detail=f"{what} ({'large' if large_text else 'normal'} text)",
     )

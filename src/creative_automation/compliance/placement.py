@@ -19,7 +19,7 @@ from ..imaging.layout import CTA_RATIO_MIN
 from ..imaging.rules import SMALL_PRINT_LINES, SMALL_PRINT_ON_BLOCK_LINES, rules_for, safe_area
 from .findings import Finding, FindingStatus
 from .inkread import measured_contrast, read_text
-from .legibility import MIN_CONTRAST, MIN_CONTRAST_LARGE
+from .legibility import contrast_finding
 
 # WCAG "large scale" text is 14 pt bold or 18 pt regular; DESIGN-GUIDE (Contrast) puts the bold
 # figure at 24 px on a 1080 canvas. The layout sets headline and CTA bold, anything else is
@@ -116,22 +116,11 @@ def _is_large(text: TextOnImage, fmt: Format, size: float | None) -> bool:
 
 def _contrast_finding(text: TextOnImage, value: float, large: bool) -> Finding:
     where = f"{text.field} {text.box.as_list()}"
-    threshold = MIN_CONTRAST_LARGE if large else MIN_CONTRAST
-    if not math.isfinite(value):
-        return Finding(
-            check="contrast_measured",
-            status="fail",
-            threshold=threshold,
-            detail=f"{where}: the box holds no pixels of the image to measure",
-        )
-    return Finding(
-        check="contrast_measured",
-        status="pass" if value >= threshold else "fail",
-        value=math.floor(value * 100) / 100,  # rounded down: 4.499 must not read as 4.5
-        threshold=threshold,
-        detail=f"{where}: WCAG contrast on the final pixels, worst ground next to the glyphs "
-        f"({'large' if large else 'normal'} text)",
-    )
+    return contrast_finding(
+        value, large_text=large, where=where, check="contrast_measured",
+        measured=f"{where}: WCAG contrast on the final pixels, worst ground next to the glyphs",
+        empty=f"{where}: the box holds no pixels of the image to measure",
+    )  # fmt: skip
 
 
 def _safe_zone_finding(text: TextOnImage, fmt: Format) -> Finding:
