@@ -5,6 +5,7 @@ pure functions of compliance/; this is where the pipeline's knowledge is handed 
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 
 import numpy as np
 from numpy.typing import NDArray
@@ -47,11 +48,17 @@ def legal_checks(spec: CreativeSpec, kit: Brand | None) -> tuple[Copy, list[Find
         corrections += [
             f"added the required disclaimer “{d}” ({locale}) to the small print" for d in missing
         ]
-    findings = disclaimer_findings(copy, required, locale)
+    return copy, legal_findings(copy, kit, locale), corrections
+
+
+def legal_findings(copy: Mapping[str, str | None], kit: Brand, locale: str) -> list[Finding]:
+    """Prohibited words and claims and the market's required disclaimers, on the copy (the
+    kit's overrides for the locale applied)."""
+    kit = kit.for_locale(locale)
+    findings = disclaimer_findings(copy, terms_for(kit.disclaimers, locale), locale)
     findings += prohibited_findings(copy, terms_for(kit.prohibited_words, locale), locale)
     claims = terms_for(kit.prohibited_claims, locale)
-    findings += prohibited_findings(copy, claims, locale, check="prohibited_claims")
-    return copy, findings, corrections
+    return findings + prohibited_findings(copy, claims, locale, check="prohibited_claims")
 
 
 def creative_facts(

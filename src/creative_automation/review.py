@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -21,13 +21,14 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
+from . import sources
 from .brandkit import Brand
-from .checking import scaled
+from .checking import legal_findings, scaled
 from .colour import parse_hex
 from .compliance.brand import find_logo
 from .compliance.findings import Finding
 from .compliance.image_quality import image_quality_findings
-from .compliance.legal import disclaimer_findings, prohibited_findings, terms_for
+from .compliance.legal import terms_for
 from .compliance.ocr import readback_findings, similarity, tesseract_pack, unavailable
 from .compliance.placement import TextOnImage
 from .compliance.suite import CreativeFacts, check_creative
@@ -47,7 +48,6 @@ from .review_targets import (
     locale_tag,
     read_manifest,
 )
-from .sources import load_logo
 
 
 @dataclass
@@ -89,36 +89,20 @@ def asset_folder(kit: Brand, kit_path: Path, assets: Path | None) -> Path:
     return here
 
 
-class Logos:
-    """The kit's logo pair per locale (a market may have its own), each file pair loaded once."""
-
-    def __init__(self, kit: Brand, folder: Path, max_pixels: int) -> None:
-        self.kit, self.folder, self.max_pixels = kit, folder, max_pixels
-        self._pairs: dict[tuple[str | None, str | None], LogoPair | None] = {}
+class Logos(sources.Logos):
+    """The pipeline's per-locale logo loader, its errors saying where `cap check` looks."""
 
     def for_locale(self, locale: str) -> LogoPair | None:
-        kit = self.kit.for_locale(locale)
-        key = (kit.logo, kit.logo_on_dark)
-        if key not in self._pairs:
-            try:
-                self._pairs[key] = load_logo(kit, self.folder, self.max_pixels)
-            except AssetError as error:
-                raise AssetError(
-                    f"{error} (logos are looked for in --assets, else beside the kit file or "
-                    "in its assets/ folder)"
-                ) from None
-        return self._pairs[key]
+        try:
+            return super().for_locale(locale)
+        except AssetError as error:
+            raise AssetError(
+                f"{error} (logos are looked for in --assets, else beside the kit file or "
+                "in its assets/ folder)"
+            ) from None
 
 
 # -- the checks --------------------------------------------------------------------------------
-
-
-def legal_findings(copy: Mapping[str, str | None], kit: Brand, locale: str) -> list[Finding]:
-    """Prohibited words and claims and the market's required disclaimers, on the copy."""
-    findings = disclaimer_findings(copy, terms_for(kit.disclaimers, locale), locale)
-    findings += prohibited_findings(copy, terms_for(kit.prohibited_words, locale), locale)
-    claims = terms_for(kit.prohibited_claims, locale)
-    return findings + prohibited_findings(copy, claims, locale, check="prohibited_claims")
 
 
 def _legal_skipped(kit: Brand, locale: str, why: str) -> list[Finding]:

@@ -265,17 +265,27 @@ LocaleLogos = dict[str, LogoPair | None]
 LocaleFonts = dict[str, tuple[Path, ...]]
 
 
+class Logos:
+    """A kit's logo pair per locale (a market may have its own), each file pair loaded once."""
+
+    def __init__(self, kit: Brand, folder: Path | None, max_pixels: int) -> None:
+        self.kit, self.folder, self.max_pixels = kit, folder, max_pixels
+        self._pairs: dict[tuple[str | None, str | None], LogoPair | None] = {}
+
+    def for_locale(self, locale: str) -> LogoPair | None:
+        kit = self.kit.for_locale(locale)
+        key = (kit.logo, kit.logo_on_dark)
+        if key not in self._pairs:
+            self._pairs[key] = load_logo(kit, self.folder, self.max_pixels)
+        return self._pairs[key]
+
+
 def load_logos(brief: Brief, assets_dir: Path | None, max_pixels: int) -> LocaleLogos:
-    """Each locale's logo (a kit may give a market its own), each file pair loaded once."""
-    loaded: dict[tuple[str | None, str | None], LogoPair | None] = {}
-    out: LocaleLogos = {}
-    for tag in brief.locale_tags:
-        kit = brief.brand.for_locale(tag) if brief.brand else None
-        key = (kit.logo, kit.logo_on_dark) if kit else (None, None)
-        if key not in loaded:
-            loaded[key] = load_logo(kit, assets_dir, max_pixels) if kit else None
-        out[tag] = loaded[key]
-    return out
+    """Each of the brief's locales' logo (None without a brand kit)."""
+    if brief.brand is None:
+        return dict.fromkeys(brief.locale_tags)
+    logos = Logos(brief.brand, assets_dir, max_pixels)
+    return {tag: logos.for_locale(tag) for tag in brief.locale_tags}
 
 
 def brand_fonts(brief: Brief, assets_dir: Path | None) -> LocaleFonts:
