@@ -5,7 +5,7 @@ pure functions of compliance/; this is where the pipeline's knowledge is handed 
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,6 +23,7 @@ from .compliance.legal import (
 from .compliance.placement import TextOnImage
 from .compliance.suite import CreativeFacts
 from .formats import Format
+from .imaging.geometry import Box
 from .imaging.layout import Layout
 from .imaging.logo import LogoPair
 from .plan import CreativeSpec
@@ -71,16 +72,26 @@ def creative_facts(
         texts.append(TextOnImage("cta", block.cta_box, block.cta.size))
     if layout.small_print is not None and layout.small_print_box is not None:
         texts.append(TextOnImage("disclaimer", layout.small_print_box, layout.small_print.size))
-    variants = []
-    if logo is not None and layout.logo_box is not None:
-        variants = [("on_light", logo.on_light), ("on_dark", logo.on_dark)]
+    placed = logo if layout.logo_box is not None else None
+    return kit_facts(fmt, kit, placed, texts, layout.subject_box)
+
+
+def kit_facts(
+    fmt: Format,
+    kit: Brand | None,
+    logo: LogoPair | None,
+    texts: Sequence[TextOnImage],
+    subject: Box | None,
+) -> CreativeFacts:
+    """What the pixel checks hold a creative to: its texts, the kit's logo (both variants, any
+    may be the one drawn), its minimum size and clear space, and its palette."""
     return CreativeFacts(
         fmt=fmt,
-        texts=texts,
-        logo_variants=variants,
+        texts=list(texts),
+        logo_variants=[("on_light", logo.on_light), ("on_dark", logo.on_dark)] if logo else [],
         logo_min_width=scaled(kit.logo_min_width_px if kit else None, fmt),
         logo_clear=kit.logo_clear_space if kit else 0.5,
-        subject_box=layout.subject_box,
+        subject_box=subject,
         palette=[(c.role, parse_hex(c.hex)) for c in kit.colours] if kit else [],
     )
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -23,15 +23,14 @@ from PIL import Image
 
 from . import sources
 from .brandkit import Brand
-from .checking import legal_findings, scaled
-from .colour import parse_hex
+from .checking import kit_facts, legal_findings, scaled
 from .compliance.brand import find_logo
 from .compliance.findings import Finding
 from .compliance.image_quality import image_quality_findings
 from .compliance.legal import terms_for
 from .compliance.ocr import readback_findings, similarity, tesseract_pack, unavailable
 from .compliance.placement import TextOnImage
-from .compliance.suite import CreativeFacts, check_creative
+from .compliance.suite import check_creative
 from .compliance.textfind import TextRead, find_text
 from .errors import AssetError
 from .formats import Format, resolve_format
@@ -122,24 +121,6 @@ def _variants(logo: LogoPair) -> list[tuple[str, Image.Image]]:
     return [("on_light", logo.on_light), ("on_dark", logo.on_dark)]
 
 
-def _facts(
-    fmt: Format,
-    kit: Brand,
-    logo: LogoPair | None,
-    texts: Iterable[TextOnImage],
-    subject: Box | None,
-) -> CreativeFacts:
-    return CreativeFacts(
-        fmt=fmt,
-        texts=list(texts),
-        logo_variants=_variants(logo) if logo else [],
-        logo_min_width=scaled(kit.logo_min_width_px, fmt),
-        logo_clear=kit.logo_clear_space,
-        subject_box=subject,
-        palette=[(c.role, parse_hex(c.hex)) for c in kit.colours],
-    )
-
-
 def review(target: Target, kit: Brand, logos: Logos, max_pixels: int) -> Review:
     """Every check of one creative: legibility of its texts, logo, palette, image quality,
     legal on its copy (a platform creative's recorded copy must also read back off it)."""
@@ -168,7 +149,7 @@ def review(target: Target, kit: Brand, logos: Logos, max_pixels: int) -> Review:
             fmt = replace(resolve_format(record.aspect_ratio), width=width, height=height)
         texts, placed = _recorded(record)
         subject = Box(*record.layout.subject_box) if record.layout.subject_box else None
-        findings += check_creative(rgb, _facts(fmt, local_kit, logo, placed, subject))
+        findings += check_creative(rgb, kit_facts(fmt, local_kit, logo, placed, subject))
         copy = {
             "message": record.message,
             "call_to_action": record.call_to_action,
@@ -180,7 +161,7 @@ def review(target: Target, kit: Brand, logos: Logos, max_pixels: int) -> Review:
         texts, text_findings = _read_loose(rgb, locale, local_kit, logo, fmt)
         placed = [TextOnImage(t.field, t.box, None) for t in texts]
         findings += text_findings
-        findings += check_creative(rgb, _facts(fmt, local_kit, logo, placed, None))
+        findings += check_creative(rgb, kit_facts(fmt, local_kit, logo, placed, None))
     if logo is None:
         findings.append(
             Finding(check="logo_present", status="skipped", detail="the brand kit names no logo")
