@@ -24,6 +24,7 @@ from .manifest import CreativeRecord
 FIELDS = ("message", "call_to_action", "disclaimer")
 _pool: tuple[ThreadPoolExecutor, int] | None = None
 _lock = threading.Lock()
+_warmed: set[tuple[int, str]] = set()  # (pool, locale) whose engines are loaded
 
 
 def readers(threads: int | None = None) -> ThreadPoolExecutor:
@@ -43,7 +44,11 @@ def warm_readers(pool: ThreadPoolExecutor, threads: int, locales: Iterable[str])
     """Load the reader threads' engines for the campaign's locales now, while its sources are
     generated, instead of on its first creatives: one task per thread (a thread that takes
     two loads nothing twice; one that takes none loads on first use)."""
-    tags = list(dict.fromkeys(locales))
+    with _lock:  # the threads keep their engines: a locale is warmed once per process
+        tags = [t for t in dict.fromkeys(locales) if (id(pool), t) not in _warmed]
+        _warmed.update((id(pool), t) for t in tags)
+    if not tags:
+        return
 
     def load() -> None:
         blank = Image.new("L", (64, 32), 255)
