@@ -299,33 +299,6 @@ def test_tables_per_market_and_locale() -> None:
     assert terms_for(script_table, "zh-Hant-TW") == ["x", "y", "w"]
 
 
-# --- speed ---------------------------------------------------------------------------------------
-
-
-def test_fifty_terms_on_a_creative_take_well_under_a_millisecond() -> None:
-    import time
-
-    from creative_automation.compliance import textnorm
-
-    terms = [f"word{i}" for i in range(40)] + ["free", "clinically proven", "100% natural"]
-    terms += ["бесплатно", "δωρεάν", "مجاني", "无料", "免费", "ฟรี", "무료"]
-    texts = {
-        "message": "Fresh roast, delivered every morning to your door",
-        "call_to_action": "Order now",
-        "disclaimer": "Offer valid until 31 December. Terms and conditions apply.",
-    }
-    find_prohibited(texts, terms, "en-US")  # compiles the terms once
-    best = float("inf")
-    for i in range(30):
-        textnorm.prepare.cache_clear()
-        textnorm.unspoof.cache_clear()
-        varied = {k: f"{v} {i}" for k, v in texts.items()}
-        t0 = time.perf_counter()
-        find_prohibited(varied, terms, "en-US")
-        best = min(best, time.perf_counter() - t0)
-    assert best < 1e-3  # measured ~0.2 ms; generous for a loaded CI machine
-
-
 # --- properties ----------------------------------------------------------------------------------
 
 _WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=10)

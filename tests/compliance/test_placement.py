@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import math
-import time
 from functools import cache
 
 import numpy as np
@@ -264,28 +263,6 @@ def test_safe_zone_reports_how_far_a_box_leaves_it() -> None:
 def test_refuses_an_image_of_another_format() -> None:
     with pytest.raises(ValueError, match="1080x1920"):
         legibility_findings(np.zeros((1080, 1080, 3), np.uint8), STORY, [])
-
-
-def test_a_story_creatives_three_texts_cost_about_5_ms() -> None:
-    # headline, CTA button and a disclaimer on a 1080×1920 creative over a photograph
-    _, pixels, layout, _, _ = rendered_creatives()[0]
-    block = layout.text  # type: ignore[attr-defined]
-    canvas = cases.Canvas(STORY, pixels.copy(), [], [])
-    small = cases._fitted(cases.DISCLAIMER, "regular", 30, 800, 2)
-    canvas.draw("disclaimer", small, (130, 1100), (255, 255, 255), False)
-    texts = [
-        TextOnImage("headline", block.headline_box, block.headline.size),
-        TextOnImage("cta", block.cta_box, block.cta.size),
-        TextOnImage("disclaimer", canvas.texts[0].box, 30),
-    ]
-    best = math.inf
-    for _ in range(15):
-        start = time.process_time()
-        legibility_findings(canvas.pixels, STORY, texts)
-        best = min(best, time.process_time() - start)
-    # CPU time, so a busy runner (CI runs -n 2) inflates it less than the clock: ~4 ms here,
-    # the target 5 ms; the bound leaves room
-    assert best * 1000 < 10.0
 
 
 def test_labelled_set_precision() -> None:
