@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -82,6 +83,18 @@ class Brief(Strict):
     seed: int = Field(0, ge=0, description="Generation seed: the same seed gives the same pixels.")
     budget_usd: float | None = Field(
         None, ge=0, description="Most the campaign may spend on image generation (USD)."
+    )
+    due: date | datetime | None = Field(
+        None,
+        description="Launch date (or ISO date-time): the monitoring agent alerts when the "
+        "campaign is not finished as it nears.",
+    )
+    min_variants: int = Field(
+        3,
+        ge=1,
+        le=500,
+        description="Fewest distinct creatives each product must end up with; the monitoring "
+        "agent alerts below it.",
     )
 
     @field_validator("formats")

@@ -137,6 +137,37 @@ class Settings(BaseSettings):
         "rendering; off: reported as skipped.",
     )
 
+    # --- monitoring agent (issue 6) ---
+    agent_inbox: str | None = Field(
+        None,
+        description="Folder (watched) or fsspec URL (polled) where briefs are dropped for "
+        "`cap agent`; default: <data_dir>/inbox.",
+    )
+    agent_poll_s: float = Field(
+        5.0,
+        gt=0,
+        le=3600,
+        description="How often `cap agent` polls a URL inbox and checks campaigns.",
+    )
+    agent_rules: Path | None = Field(
+        None,
+        description="YAML file of alert-rule thresholds (see README); default: the built-in "
+        "thresholds.",
+    )
+    alert_webhook_url: str | None = Field(
+        None, description="Slack-compatible incoming webhook that alerts are posted to."
+    )
+    smtp_host: str | None = Field(None, description="Mail server for alert and update emails.")
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_starttls: bool = Field(True, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str | None = Field(None, description="From address of alert and update emails.")
+    smtp_timeout_s: float = Field(10.0, gt=0)
+    alert_email_to: str | None = Field(
+        None, description="Comma-separated addresses that alert emails go to."
+    )
+
     @field_validator("rate_limit")
     @classmethod
     def _known_rate(cls, value: str) -> str:

@@ -1,0 +1,1 @@
+"""The monitoring agent: inbox, campaign tracking, alerts, self-healing, stakeholder messages, MCP."""
