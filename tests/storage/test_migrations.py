@@ -27,7 +27,15 @@ from creative_automation.storage.states import (
     Scope,
 )
 
-TABLES = {"api_keys", "campaigns", "creatives", "provider_calls", "webhook_deliveries", "events"}
+TABLES = {
+    "api_keys",
+    "campaigns",
+    "creatives",
+    "provider_calls",
+    "webhook_deliveries",
+    "events",
+    "alerts",
+}
 
 
 def tables(store: MetadataStore) -> set[str]:

@@ -229,6 +229,8 @@ class CampaignRunner:
 
     def _pipeline(self, campaign: Campaign, beat: Lease) -> Manifest:
         settings = self.service.settings
+        if campaign.providers:  # moved off a provider that was down (agent/healing.py)
+            settings = settings.model_copy(update={"image_providers": campaign.providers})
         brief = parse_brief(campaign.brief, source=f"campaign {campaign.id}")
         with tempfile.TemporaryDirectory(prefix=f"cap-{campaign.id}-") as tmp:
             assets = Path(tmp) / "assets"

@@ -1,8 +1,10 @@
 """The metadata store: campaign state, checkpoints, provider calls, API keys, webhooks, audit."""
 
+from .alerts import AlertDraft, Raised
 from .checkpoints import CreativeCheckpoint
 from .migrate import SchemaStatus
 from .records import (
+    Alert,
     ApiKey,
     Campaign,
     CampaignPage,
@@ -13,16 +15,21 @@ from .records import (
 )
 from .states import (
     TRANSITIONS,
+    AlertStatus,
     CallOutcome,
     CampaignState,
     CreativeStatus,
     DeliveryStatus,
     Scope,
+    Severity,
 )
 from .store import MetadataStore, build_metadata_store
 
 __all__ = [
     "TRANSITIONS",
+    "Alert",
+    "AlertDraft",
+    "AlertStatus",
     "ApiKey",
     "CallOutcome",
     "Campaign",
@@ -35,8 +42,10 @@ __all__ = [
     "Event",
     "MetadataStore",
     "ProviderCall",
+    "Raised",
     "SchemaStatus",
     "Scope",
+    "Severity",
     "WebhookDelivery",
     "build_metadata_store",
 ]

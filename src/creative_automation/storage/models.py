@@ -22,7 +22,16 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from .states import CallOutcome, CampaignState, CreativeStatus, DeliveryStatus, Scope, sql_values
+from .states import (
+    AlertStatus,
+    CallOutcome,
+    CampaignState,
+    CreativeStatus,
+    DeliveryStatus,
+    Scope,
+    Severity,
+    sql_values,
+)
 
 # Named constraints: Alembic can then drop and alter them by name on both databases (SQLite's
 # batch mode needs the names to recreate a table).
@@ -121,6 +130,9 @@ class CampaignRow(Base):
     worker_id: Mapped[str | None] = mapped_column(String(200))
     heartbeat_at: Mapped[datetime | None]
     cancel_requested: Mapped[bool]
+    # a provider order for this campaign alone (CAP_IMAGE_PROVIDERS' syntax), set when the
+    # monitoring agent moves it off a provider that is down; NULL: the deployment's order
+    providers: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
@@ -197,3 +209,40 @@ class EventRow(Base):
     to_state: Mapped[str | None] = mapped_column(String(32))
     detail: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
+
+
+class AlertRow(Base):
+    __tablename__ = "alerts"
+    __table_args__ = (
+        _one_of("severity", sql_values(Severity)),
+        _one_of("status", sql_values(AlertStatus)),
+        # one unresolved alert per condition: a repeat counts an occurrence on it (two agents
+        # raising at once included); once resolved, the same condition opens a new one
+        Index(
+            "uq_alerts_fingerprint_unresolved",
+            "fingerprint",
+            unique=True,
+            sqlite_where=text("status != 'resolved'"),
+            postgresql_where=text("status != 'resolved'"),
+        ),
+        Index("ix_alerts_status_last_seen_at", "status", "last_seen_at"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    campaign_id: Mapped[str | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    rule: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    fingerprint: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict[str, Any]]
+    action: Mapped[str] = mapped_column(Text)
+    occurrences: Mapped[int]
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    notified_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(200))
+    resolved_at: Mapped[datetime | None]

@@ -7,7 +7,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .models import Base
-from .states import CallOutcome, CampaignState, CreativeStatus, DeliveryStatus, Scope
+from .states import (
+    AlertStatus,
+    CallOutcome,
+    CampaignState,
+    CreativeStatus,
+    DeliveryStatus,
+    Scope,
+    Severity,
+)
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -44,6 +52,7 @@ class Campaign:
     worker_id: str | None
     heartbeat_at: datetime | None
     cancel_requested: bool
+    providers: str | None
     created_at: datetime
     updated_at: datetime
     started_at: datetime | None
@@ -145,3 +154,25 @@ class Event:
     to_state: CampaignState | None
     detail: dict[str, Any]
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """A condition the monitoring agent found, with its numbers and what to do about it."""
+
+    id: str
+    campaign_id: str | None
+    rule: str
+    severity: Severity
+    status: AlertStatus
+    fingerprint: str  # rule, campaign and subject: what makes a repeat the same alert
+    summary: str
+    evidence: dict[str, Any]
+    action: str
+    occurrences: int
+    first_seen_at: datetime
+    last_seen_at: datetime
+    notified_at: datetime | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    resolved_at: datetime | None

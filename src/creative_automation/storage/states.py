@@ -94,6 +94,26 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"
 
 
+class Severity(StrEnum):
+    """How bad an alert is; ordered, so a repeat that got worse notifies again."""
+
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return list(Severity).index(self)
+
+
+class AlertStatus(StrEnum):
+    """An alert is open until someone acknowledges it or its condition clears (resolved)."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
 def sql_values(enum: type[StrEnum]) -> str:
     """`'a', 'b'`: the value list of a CHECK constraint."""
     return ", ".join(f"'{member.value}'" for member in enum)

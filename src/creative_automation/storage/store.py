@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from ..settings import Settings
 from . import migrate
+from .alerts import AlertsMixin
 from .base import Clock, utcnow
 from .campaigns import CampaignsMixin
 from .checkpoints import CheckpointsMixin
@@ -20,11 +21,18 @@ from .webhooks import WebhooksMixin
 
 
 class MetadataStore(
-    CampaignsMixin, LeasesMixin, CheckpointsMixin, KeysMixin, WebhooksMixin, StatsMixin
+    CampaignsMixin,
+    LeasesMixin,
+    CheckpointsMixin,
+    KeysMixin,
+    WebhooksMixin,
+    StatsMixin,
+    AlertsMixin,
 ):
     """Campaigns, their leases and checkpoints, provider calls, API keys, webhook deliveries,
-    the audit trail and monitoring aggregates (stats.py), on SQLite or PostgreSQL. Methods take
-    and return plain values and frozen dataclasses (records.py); each call is one transaction.
+    the audit trail, monitoring aggregates (stats.py) and the agent's alerts, on SQLite or
+    PostgreSQL. Methods take and return plain values and frozen dataclasses (records.py); each
+    call is one transaction.
     Thread-safe: build one per process and share it."""
 
     def __init__(self, engine: Engine, *, clock: Clock = utcnow) -> None:
