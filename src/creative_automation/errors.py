@@ -16,6 +16,7 @@
     ├── CampaignStopped                a resumable run stopped at a checkpoint (cancelled or
     │                                  taken over): what was finished is kept
     ├── QueueUnavailable               the job queue (SQLite file or Redis) cannot be reached
+    ├── NotificationError              an alert or update could not be sent (webhook, SMTP)
     ├── RequestError                   the HTTP API refuses a request before doing anything
     │   ├── AuthenticationRequired     no API key, or an unknown or revoked one
     │   ├── PermissionDenied           the key's scope does not allow this route
@@ -140,6 +141,11 @@ class QueueUnavailable(CreativeAutomationError):
     """The job queue's storage (SQLite file or Redis) cannot be reached: retry later."""
 
 
+class NotificationError(CreativeAutomationError):
+    """An alert or a stakeholder message could not be sent (webhook or mail server refused,
+    unreachable, or not configured); the message says which channel and why."""
+
+
 class RequestError(CreativeAutomationError):
     """The HTTP API refuses the request as sent; nothing was changed."""
 
@@ -233,6 +239,7 @@ __all__ = [
     "LeaseLost",
     "NotFound",
     "NotReady",
+    "NotificationError",
     "OutputError",
     "PayloadTooLarge",
     "PermissionDenied",
