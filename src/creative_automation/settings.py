@@ -164,6 +164,11 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_from: str | None = Field(None, description="From address of alert and update emails.")
     smtp_timeout_s: float = Field(10.0, gt=0)
+    smtp_ca_file: Path | None = Field(
+        None,
+        description="PEM CA bundle trusted for STARTTLS (a private mail relay); default: the "
+        "system store.",
+    )
     alert_email_to: str | None = Field(
         None, description="Comma-separated addresses that alert emails go to."
     )
