@@ -20,6 +20,7 @@ from rich.table import Table
 
 from .brief import brief_json_schema, load_brief
 from .cli_admin import db_app, keys_app
+from .cli_agent import agent, alerts_app
 from .cli_compliance import check, verify
 from .cli_console import err, out
 from .cli_console import fail as _fail
@@ -231,10 +232,12 @@ def schema() -> None:
 
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
+app.add_typer(alerts_app, name="alerts")
 app.command("serve")(serve)
 app.command("worker")(worker)
 app.command("verify")(verify)
 app.command("check")(check)
+app.command("agent")(agent)
 
 
 def main() -> None:

@@ -1,1 +1,1 @@
-"""The monitoring agent: inbox, campaign tracking, alerts, self-healing, stakeholder messages, MCP."""
+"""The monitoring agent: inbox, tracking, alerts, healing, stakeholder updates, MCP server."""

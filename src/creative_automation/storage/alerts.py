@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -146,9 +146,11 @@ class AlertsMixin(StoreBase):
         status: AlertStatus | Collection[AlertStatus] | None = None,
         campaign_id: str | None = None,
         campaign_ids: Collection[str] | None = None,
+        include_global: bool = False,
         limit: int = 100,
     ) -> list[Alert]:
-        """Alerts newest first; `status` and the campaign filters narrow them."""
+        """Alerts newest first; `status` and the campaign filters narrow them (with
+        `include_global`, `campaign_ids` keeps the deployment's own alerts too: providers)."""
         if not 1 <= limit <= MAX_ALERTS:
             raise ValueError(f"limit must be between 1 and {MAX_ALERTS}, not {limit}")
         query = select(AlertRow).order_by(AlertRow.id.desc()).limit(limit)
@@ -159,7 +161,9 @@ class AlertsMixin(StoreBase):
         if campaign_id is not None:
             query = query.where(AlertRow.campaign_id == campaign_id)
         if campaign_ids is not None:
-            query = query.where(AlertRow.campaign_id.in_(list(campaign_ids)))
+            wanted = AlertRow.campaign_id.in_(list(campaign_ids))
+            query = query.where(or_(wanted, AlertRow.campaign_id.is_(None)) if include_global
+                                else wanted)  # fmt: skip
         with self._read() as session:
             return [alert(r) for r in session.scalars(query)]
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, case, cast, extract, func, select
+from sqlalchemy import ColumnElement, Float, case, cast, extract, func, or_, select
 from sqlalchemy.orm import QueryableAttribute
 
 from .base import StoreBase
+from .campaigns import campaign
 from .models import CampaignRow, CreativeRow, ProviderCallRow, WebhookDeliveryRow
+from .records import Campaign, ProviderCall, from_row
 from .states import TERMINAL, CallOutcome, CampaignState, CreativeStatus, DeliveryStatus
 
 Column = ColumnElement[Any] | QueryableAttribute[Any]
@@ -120,3 +123,36 @@ def _histogram(values: Sequence[Any], bounds: Sequence[float]) -> Histogram:
         int(count),
         float(total),
     )
+
+
+class WatchMixin(StoreBase):
+    """What the monitoring agent reads each tick: campaigns to watch, recent provider calls."""
+
+    def campaigns_to_watch(self, finished_since: datetime, *, limit: int = 500) -> list[Campaign]:
+        """Unfinished campaigns, and those finished since `finished_since`, newest first."""
+        query = (
+            select(CampaignRow)
+            .where(
+                or_(
+                    CampaignRow.state.not_in([s.value for s in TERMINAL]),
+                    CampaignRow.finished_at >= finished_since,
+                )
+            )
+            .order_by(CampaignRow.id.desc())
+            .limit(limit)
+        )
+        with self._read() as session:
+            return [campaign(r) for r in session.scalars(query)]
+
+    def provider_calls_since(self, since: datetime) -> list[ProviderCall]:
+        """Every provider call of the deployment since `since`, oldest first."""
+        query = (
+            select(ProviderCallRow)
+            .where(ProviderCallRow.created_at >= since)
+            .order_by(ProviderCallRow.id)
+        )
+        with self._read() as session:
+            return [
+                from_row(ProviderCall, r, outcome=CallOutcome(r.outcome))
+                for r in session.scalars(query)
+            ]

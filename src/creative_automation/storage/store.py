@@ -16,7 +16,7 @@ from .engine import build_engine
 from .keys import KeysMixin
 from .leases import LeasesMixin
 from .migrate import SchemaStatus
-from .stats import StatsMixin
+from .stats import StatsMixin, WatchMixin
 from .webhooks import WebhooksMixin
 
 
@@ -28,6 +28,7 @@ class MetadataStore(
     WebhooksMixin,
     StatsMixin,
     AlertsMixin,
+    WatchMixin,
 ):
     """Campaigns, their leases and checkpoints, provider calls, API keys, webhook deliveries,
     the audit trail, monitoring aggregates (stats.py) and the agent's alerts, on SQLite or

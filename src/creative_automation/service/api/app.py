@@ -6,6 +6,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from ...agent.mcp_http import PATH as MCP_PATH
+from ...agent.mcp_http import McpHttp
 from ...brief import Brief
 from ..context import Service
 from ..metrics import build_registry
@@ -13,7 +15,7 @@ from . import problems
 from .deps import ApiContext
 from .middleware import BodyLimit, RequestMetrics
 from .ratelimit import KeyRateLimiter
-from .routes import campaigns, health, outputs
+from .routes import alerts, campaigns, health, outputs
 from .schemas import ProblemDetail
 
 DESCRIPTION = """\
@@ -21,7 +23,7 @@ Submit campaign briefs, follow them through the queue, download their creatives.
 
 Every `/v1` route needs an API key (`cap keys create`), sent as `Authorization: Bearer <key>` or
 `X-API-Key: <key>`; read keys may GET, write keys may also POST, admin keys see every campaign.
-Errors are `application/problem+json` (RFC 9457).
+Errors are `application/problem+json` (RFC 9457). The MCP server (streamable HTTP) is at `/mcp`, behind the same keys.
 """
 
 
@@ -48,6 +50,8 @@ def create_app(service: Service) -> FastAPI:
     """The API over `service` (its store's schema must be current: `cap db upgrade`)."""
     settings = service.settings
     registry, http_metrics = build_registry(service)
+    limiter = KeyRateLimiter(settings.rate_limit, settings.redis_url)
+    mcp = McpHttp(service, on_key=limiter.hit)  # the MCP server, behind the same keys
     app = CapAPI(
         title="Creative Automation Platform",
         version="1",
@@ -55,15 +59,16 @@ def create_app(service: Service) -> FastAPI:
         docs_url="/docs",
         redoc_url=None,
         openapi_url="/openapi.json",
+        lifespan=lambda _app: mcp.lifespan(),  # the MCP session manager runs with the app
     )
-    app.state.cap = ApiContext(
-        service, KeyRateLimiter(settings.rate_limit, settings.redis_url), registry
-    )
+    app.state.cap = ApiContext(service, limiter, registry)
     problems.install(app)
     # the last added runs first: metrics see every answer, the body limit's 413s included
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestMetrics, metrics=http_metrics)
     app.include_router(campaigns.router)
     app.include_router(outputs.router)
+    app.include_router(alerts.router)
     app.include_router(health.router)
+    app.add_route(MCP_PATH, mcp, include_in_schema=False)
     return app

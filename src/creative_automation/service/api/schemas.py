@@ -11,7 +11,16 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ...compliance.findings import Finding
-from ...storage import Campaign, CampaignState, Creative, CreativeStatus, Event
+from ...storage import (
+    Alert,
+    AlertStatus,
+    Campaign,
+    CampaignState,
+    Creative,
+    CreativeStatus,
+    Event,
+    Severity,
+)
 
 UrlFor = Callable[..., str]  # route name + path params → absolute URL
 
@@ -140,6 +149,33 @@ class CreativePublic(BaseModel):
 class CreativeList(BaseModel):
     campaign_id: str
     items: list[CreativePublic]
+
+
+class AlertPublic(BaseModel):
+    """An alert of the monitoring agent: what, how bad, the numbers, what to do."""
+
+    id: str
+    campaign_id: str | None
+    rule: str
+    severity: Severity
+    status: AlertStatus
+    summary: str
+    evidence: dict[str, Any]
+    action: str = Field(description="The suggested action.")
+    occurrences: int
+    first_seen_at: datetime
+    last_seen_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    resolved_at: datetime | None
+
+    @classmethod
+    def of(cls, alert: Alert) -> AlertPublic:
+        return cls(**{name: getattr(alert, name) for name in cls.model_fields})
+
+
+class AlertList(BaseModel):
+    items: list[AlertPublic]
 
 
 class Health(BaseModel):

@@ -1,0 +1,198 @@
+"""What the agent knows of a campaign and of the providers: counts, variants, incidents."""
+
+from __future__ import annotations
+
+import io
+import logging
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import imagehash
+from PIL import Image
+
+from ..brief import Brief, parse_brief
+from ..errors import BriefError, CreativeAutomationError
+from ..plan import make_plan
+from ..providers.resilience import breaker_states
+from ..providers.setup import provider_names
+from ..service.context import Service
+from ..storage import CallOutcome, Campaign, Creative, CreativeStatus
+
+log = logging.getLogger(__name__)
+_FAILED_CALLS = frozenset({CallOutcome.UNAVAILABLE, CallOutcome.FAILED})
+
+
+@dataclass(frozen=True)
+class ProductFacts:
+    """One product of a campaign: creatives expected and made, and how distinct they are."""
+
+    product_id: str
+    expected: int
+    produced: int  # written, ok or needing review
+    failed: int
+    needs_review: int
+    variants: int  # produced creatives that are not near-duplicates of one another
+    min_distance: int | None  # smallest perceptual-hash distance between two of them
+    has_asset: bool
+    missing: list[str] = field(default_factory=list)  # "9:16/es-MX" of creatives not made
+
+
+@dataclass(frozen=True)
+class CampaignFacts:
+    campaign: Campaign
+    brief: Brief | None
+    products: list[ProductFacts]
+    expected: int
+    produced: int
+    failed: int
+    needs_review: int
+    missing_copy: list[str]  # field paths left to a translation nobody can make
+
+
+@dataclass(frozen=True)
+class ProviderFacts:
+    """A provider's health over the rule's window, as the deployment saw it."""
+
+    name: str
+    breaker: str
+    calls: int
+    failures: int
+    latency_p95_s: float | None
+
+    @property
+    def error_rate(self) -> float:
+        return self.failures / self.calls if self.calls else 0.0
+
+
+class VariantHashes:
+    """Perceptual hashes of creatives, read once from the file store and kept by id."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self._hashes: dict[str, imagehash.ImageHash] = {}
+
+    def of(self, creative: Creative) -> imagehash.ImageHash | None:
+        if creative.id not in self._hashes:
+            try:
+                data = self.service.files.read(creative.campaign_id, creative.path)
+                with Image.open(io.BytesIO(data)) as image:
+                    self._hashes[creative.id] = imagehash.phash(image)
+            except (CreativeAutomationError, OSError) as exc:
+                log.warning("cannot hash %s of %s: %s", creative.path, creative.campaign_id, exc)
+                return None
+        return self._hashes[creative.id]
+
+
+def distinct(
+    hashes: Iterable[imagehash.ImageHash], duplicate_distance: int
+) -> tuple[int, int | None]:
+    """(variants, smallest pairwise distance): a hash within `duplicate_distance` bits of one
+    already counted is the same variant."""
+    kept: list[imagehash.ImageHash] = []
+    smallest: int | None = None
+    for h in hashes:
+        distances = [int(h - k) for k in kept]
+        if distances:
+            smallest = min([*distances, *([smallest] if smallest is not None else [])])
+        if all(d > duplicate_distance for d in distances):
+            kept.append(h)
+    return len(kept), smallest
+
+
+def campaign_facts(
+    service: Service,
+    campaign: Campaign,
+    hashes: VariantHashes,
+    *,
+    duplicate_distance: int,
+    can_translate: bool,
+) -> CampaignFacts:
+    """The campaign's creatives against its plan, per product."""
+    creatives = service.store.creatives(campaign.id)
+    try:
+        brief: Brief | None = parse_brief(campaign.brief, source=f"campaign {campaign.id}")
+    except BriefError:
+        brief = None
+    made: dict[tuple[str, str, str], Creative] = {c.key: c for c in creatives}
+    by_product: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    missing_copy: list[str] = []
+    if brief is not None:
+        missing_copy = [] if can_translate else [path for path, _, _ in brief.missing_copy()]
+        for spec in make_plan(brief, frozenset(brief.locales)):
+            by_product[spec.product.id].append(spec.key)
+    for key in made:
+        if key not in by_product[key[0]]:
+            by_product[key[0]].append(key)
+    assets = {p.id: bool(p.assets) for p in brief.products} if brief else {}
+    products = []
+    for product_id, keys in by_product.items():
+        got = [made[k] for k in keys if k in made]
+        ok = [c for c in got if c.status is not CreativeStatus.FAILED and c.path]
+        found = [h for h in (hashes.of(c) for c in ok) if h is not None]
+        variants, smallest = distinct(found, duplicate_distance)
+        products.append(
+            ProductFacts(
+                product_id=product_id,
+                expected=len(keys),
+                produced=len(ok),
+                failed=sum(c.status is CreativeStatus.FAILED for c in got),
+                needs_review=sum(c.status is CreativeStatus.NEEDS_REVIEW for c in got),
+                variants=variants,
+                min_distance=smallest,
+                has_asset=assets.get(product_id, False),
+                missing=[f"{k[1]}/{k[2]}" for k in keys if k not in made],
+            )
+        )
+    return CampaignFacts(
+        campaign=campaign,
+        brief=brief,
+        products=products,
+        expected=sum(p.expected for p in products) or campaign.creatives_expected,
+        produced=sum(p.produced for p in products),
+        failed=sum(p.failed for p in products),
+        needs_review=sum(p.needs_review for p in products),
+        missing_copy=missing_copy,
+    )
+
+
+def provider_facts(service: Service, window: timedelta) -> list[ProviderFacts]:
+    """Each configured remote provider's breaker (shared through Redis when it is set; this
+    process's own otherwise) and its calls in the last `window`, from every worker's records."""
+    settings = service.settings
+    names = [n for n in provider_names(settings) if n != "procedural"]
+    calls = service.store.provider_calls_since(service.store.now() - window)
+    names += sorted({c.provider for c in calls} - set(names) - {"procedural"})
+    breakers = breaker_states(names, redis_url=settings.redis_url) if names else {}
+    out = []
+    for name in names:
+        mine = [c for c in calls if c.provider == name and c.outcome is not CallOutcome.CACHED]
+        latencies = sorted(c.latency_s for c in mine if c.outcome is CallOutcome.OK)
+        p95 = (
+            statistics.quantiles(latencies, n=20)[-1]
+            if len(latencies) >= 2
+            else (latencies[0] if latencies else None)
+        )
+        out.append(
+            ProviderFacts(
+                name,
+                breakers.get(name, "closed"),
+                len(mine),
+                sum(c.outcome in _FAILED_CALLS for c in mine),
+                p95,
+            )
+        )
+    return out
+
+
+__all__ = [
+    "CampaignFacts",
+    "ProductFacts",
+    "ProviderFacts",
+    "VariantHashes",
+    "campaign_facts",
+    "distinct",
+    "provider_facts",
+]
