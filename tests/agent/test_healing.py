@@ -24,10 +24,10 @@ from creative_automation.storage import CallOutcome, CampaignState
 
 # the service tests' real-process helpers and fake image API
 sys.path.insert(0, str(Path(__file__).parents[1] / "service"))
-from image_api import FakeImageAPI  # noqa: E402
-from test_monitor import NoGeneration, submit  # noqa: E402
-from test_processes import environment, service_for, wait_until, worker_process  # noqa: E402
-from test_runner import submit as submit_service_brief  # noqa: E402
+from image_api import FakeImageAPI
+from test_monitor import NoGeneration, submit
+from test_processes import environment, service_for, wait_until, worker_process
+from test_runner import submit as submit_service_brief
 
 
 def heal_steps(service: Service, cid: str) -> list[str]:
