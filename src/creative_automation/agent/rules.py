@@ -82,7 +82,6 @@ class Rules(_Strict):
     provider_incident: ProviderRule = ProviderRule()
     budget: BudgetRule = BudgetRule()
     due_date: DueRule = DueRule()
-    worker_lost: Rule = Rule(severity=Severity.WARNING)
     healing: Healing = Healing()
 
 
