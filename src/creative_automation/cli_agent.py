@@ -6,6 +6,7 @@ import json
 import logging
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +20,7 @@ from .errors import CreativeAutomationError
 from .settings import load_settings
 
 if TYPE_CHECKING:
+    from .agent.inbox import Inbox, InboxResult
     from .service.context import Service
 
 alerts_app = typer.Typer(help="Alerts raised by the monitoring agent (`cap agent`).")
@@ -70,8 +72,7 @@ def agent(
                 inbox=Inbox(service, url),
             )
             if once:
-                assert the_agent.inbox is not None
-                results = the_agent.inbox.scan()
+                results = _settled_scan(the_agent.inbox)
                 tick = the_agent.tick()
             else:
                 stop = threading.Event()
@@ -88,6 +89,21 @@ def agent(
         f"{len(tick.raised)} alert(s) firing, {len(tick.notified)} sent, "
         f"{len(tick.resolved)} resolved, {len(tick.healed)} healing step(s)"
     )
+
+
+def _settled_scan(inbox: Inbox | None, rounds: int = 10) -> list[InboxResult]:
+    """One pass over the inbox that waits (a few settle intervals at most) for files still
+    being written, instead of leaving them to a next pass that `--once` will not make."""
+    if inbox is None:
+        return []
+    results = inbox.scan()
+    for _ in range(rounds):
+        if not any(r.status == "waiting" and r.detail is None for r in results):
+            break
+        time.sleep(inbox.settle_s)
+        done = {r.path for r in results if r.status != "waiting"}
+        results = [r for r in results if r.path in done] + inbox.scan()
+    return results
 
 
 @alerts_app.callback(invoke_without_command=True)
