@@ -1,8 +1,13 @@
-"""OpenAI chat as the TextProvider: translations of ad copy and alt text."""
+"""OpenAI chat as the TextProvider (translations of ad copy, alt text) and a JSON writer."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+from openai import Omit, omit
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
+from openai.types.chat.completion_create_params import ResponseFormat
 from pydantic import SecretStr
 
 from creative_automation.errors import ContentRejected, ProviderFailed, ProviderUnavailable
@@ -50,13 +55,33 @@ class OpenAITextProvider(OpenAIBase):
             template("alt_text_system.txt").strip().format(locale=locale), user
         )
 
+    async def write_json(self, system: str, user: str) -> dict[str, Any]:
+        """The model's answer as a JSON object (JSON mode); ProviderFailed if it is not one."""
+        content = await self._chat(system, user, {"type": "json_object"})
+        try:
+            answer = json.loads(content)
+        except ValueError:
+            answer = None  # raised below, outside the except: no decoder error chained on
+        if not isinstance(answer, dict):
+            raise ProviderFailed("OpenAI's answer is not a JSON object", status=200)
+        return answer
+
     async def _complete(self, system: str, user: str) -> str:
+        text = unquote(await self._chat(system, user))
+        if not text:  # an answer of only quote marks
+            raise ProviderUnavailable("OpenAI returned an empty answer", status=200)
+        return text
+
+    async def _chat(
+        self, system: str, user: str, response_format: ResponseFormat | Omit = omit
+    ) -> str:
+        """The first choice's text, after the checks every chat answer must pass."""
         messages: list[ChatCompletionMessageParam] = [
             {"role": "system", "content": system},
             {"role": "user", "content": user},
         ]
         call = (await self._client()).chat.completions.create(
-            model=self.model, messages=messages, temperature=0
+            model=self.model, messages=messages, temperature=0, response_format=response_format
         )
         completion = await self._guarded(call)
         choices = getattr(completion, "choices", None)
@@ -72,7 +97,7 @@ class OpenAITextProvider(OpenAIBase):
         if finish == "length":  # never pass on cut-off copy
             raise ProviderFailed("OpenAI's answer was cut off at the token limit", status=200)
         content = getattr(message, "content", None)
-        text = unquote(content) if isinstance(content, str) else ""
+        text = content.strip() if isinstance(content, str) else ""
         if not text:
             raise ProviderUnavailable("OpenAI returned an empty answer", status=200)
         return text
