@@ -123,3 +123,37 @@ def test_cap_agent_once_submits_the_inbox_and_cap_alerts_lists_and_acks(
     missing = runner.invoke(app, ["alerts", "ack", "alr_nope"])
     assert missing.exit_code == 2 and "no alert alr_nope" in missing.output
     assert "Traceback" not in missing.output
+
+
+def test_the_agent_loop_watches_the_inbox_and_ticks_until_stopped(
+    service: Service, tmp_path: Path
+) -> None:
+    import threading
+    import time
+
+    from creative_automation.agent.channels import LogChannel
+    from creative_automation.agent.inbox import Inbox
+    from creative_automation.agent.loop import Agent
+    from creative_automation.agent.rules import Rules
+
+    inbox = tmp_path / "watched"
+    inbox.mkdir()
+    agent = Agent(service, Rules(), [LogChannel()], inbox=Inbox(service, str(inbox), settle_s=0.2))
+    stop = threading.Event()
+    loop = threading.Thread(target=agent.run, args=(stop, 0.2))
+    loop.start()
+    try:
+        data = brief_data(
+            formats=["9:16"], locales={"en-US": {"message": "Hi", "call_to_action": "Go"}}
+        )
+        data["products"] = data["products"][1:]
+        data["brand"].pop("logo")
+        (inbox / "drop.json").write_text(json.dumps(data))
+        deadline = time.monotonic() + 20
+        while not service.store.list_campaigns().items and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(service.store.list_campaigns().items) == 1
+    finally:
+        stop.set()
+        loop.join(10)
+    assert not loop.is_alive()
