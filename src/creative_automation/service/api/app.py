@@ -6,8 +6,6 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from ...agent.mcp_http import PATH as MCP_PATH
-from ...agent.mcp_http import McpHttp
 from ...brief import Brief
 from ..context import Service
 from ..metrics import build_registry
@@ -23,7 +21,8 @@ Submit campaign briefs, follow them through the queue, download their creatives.
 
 Every `/v1` route needs an API key (`cap keys create`), sent as `Authorization: Bearer <key>` or
 `X-API-Key: <key>`; read keys may GET, write keys may also POST, admin keys see every campaign.
-Errors are `application/problem+json` (RFC 9457). The MCP server (streamable HTTP) is at `/mcp`, behind the same keys.
+Errors are `application/problem+json` (RFC 9457). The MCP server (streamable HTTP) is at
+`/mcp`, behind the same keys.
 """
 
 
@@ -48,6 +47,8 @@ class CapAPI(FastAPI):
 
 def create_app(service: Service) -> FastAPI:
     """The API over `service` (its store's schema must be current: `cap db upgrade`)."""
+    from ...agent.mcp_http import McpHttp  # here: the agent's modules import the API's own
+
     settings = service.settings
     registry, http_metrics = build_registry(service)
     limiter = KeyRateLimiter(settings.rate_limit, settings.redis_url)
@@ -70,5 +71,5 @@ def create_app(service: Service) -> FastAPI:
     app.include_router(outputs.router)
     app.include_router(alerts.router)
     app.include_router(health.router)
-    app.add_route(MCP_PATH, mcp, include_in_schema=False)
+    app.router.routes.append(mcp.route())
     return app
