@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test install install-dev lint typecheck bench bench-providers bench-load bench-compliance clean
+.PHONY: demo test install install-dev lint typecheck bench bench-providers bench-load bench-compliance bench-agent clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ bench-providers: $(STAMP)
 
 bench-compliance: $(STAMP)  # accuracy of the compliance checks on their labelled sets, and cost
 	$(BIN)/python -m bench.compliance
+
+bench-agent: $(STAMP)  # one pass of the monitoring agent over real campaigns: ms per tick
+	$(BIN)/python bench/agent.py
 
 bench-load: $(DEVSTAMP)  # needs Redis and PostgreSQL for the at-scale figures (else embedded)
 	$(BIN)/python bench/load.py

@@ -21,6 +21,7 @@ from rich.table import Table
 from .brief import brief_json_schema, load_brief
 from .cli_admin import db_app, keys_app
 from .cli_agent import agent, alerts_app
+from .cli_comms import draft_update
 from .cli_compliance import check, verify
 from .cli_console import err, out
 from .cli_console import fail as _fail
@@ -238,6 +239,7 @@ app.command("worker")(worker)
 app.command("verify")(verify)
 app.command("check")(check)
 app.command("agent")(agent)
+app.command("draft-update")(draft_update)
 
 
 def main() -> None:
