@@ -41,6 +41,7 @@ from creative_automation.storage import (
 from factories import brief_data, logo, photo
 
 T = TypeVar("T")
+WRITE_TOOLS = {"submit_brief", "draft_update"}
 READ_TOOLS = {
     "validate_brief",
     "list_campaigns",
@@ -171,12 +172,13 @@ def test_the_tools_are_listed_with_read_only_marked_and_instructions(world: Worl
         return {t.name: t for t in (await client.list_tools()).tools}
 
     tools = with_client(build_mcp_server(world.service), use)
-    assert READ_TOOLS | {"submit_brief"} <= set(tools)
+    assert set(tools) == READ_TOOLS | WRITE_TOOLS
     for name in READ_TOOLS:
         annotations = tools[name].annotations
         assert annotations is not None and annotations.read_only_hint is True, name
-    submit = tools["submit_brief"].annotations
-    assert submit is None or not submit.read_only_hint
+    for name in WRITE_TOOLS:
+        annotations = tools[name].annotations
+        assert annotations is None or not annotations.read_only_hint, name
     assert tools["list_campaigns"].input_schema["properties"]["limit"]["maximum"] == 100
 
 
@@ -408,3 +410,43 @@ def test_over_http_a_request_without_a_live_key_is_a_401(world: World, api_url: 
     assert (
         httpx.post(api_url, json=body, headers=headers | {"X-API-Key": revoked}).status_code == 401
     )
+
+
+def test_draft_update_drafts_from_the_alerts_and_records_it(world: World) -> None:
+    world.service.store.raise_alert(
+        AlertDraft(
+            rule="slow_campaign",
+            severity=Severity.WARNING,
+            summary="Image generation is slower than planned",
+            action="check the provider",
+            campaign_id=world.campaign_id,
+        ),
+        throttle=THROTTLE,
+    )
+    server = build_mcp_server(world.service, key=world.key("write"))
+    draft = data(
+        call(
+            server,
+            "draft_update",
+            campaign_id=world.campaign_id,
+            audience="Customer leadership",
+            audience_name="Dana Reyes",
+            sender_name="Sam Ortiz",
+            reason="the image provider is rate limiting us",
+            new_eta="2030-06-06",
+            options=[{"option": "Ship what is ready", "tradeoff": "the rest follows later"}],
+        )
+    )
+    assert draft["written_by"] == "template" and draft["sent"] is False  # no model configured
+    assert "Test Campaign" in draft["subject"]
+    assert "Dana Reyes" in draft["body"] and "6 June 2030" in draft["body"]
+    assert "Ship what is ready" in draft["body"] and "Sam Ortiz" in draft["body"]
+    (event,) = [
+        e for e in world.service.store.events(world.campaign_id) if e.kind == "stakeholder_draft"
+    ]
+    assert event.detail["subject"] == draft["subject"] and event.detail["body"] == draft["body"]
+    reader = build_mcp_server(world.service, key=world.key("read"))
+    refused = call(reader, "draft_update", campaign_id=world.campaign_id, audience="Leads")
+    assert refused.is_error and "write scope" in text(refused)
+    too_long = call(server, "draft_update", campaign_id=world.campaign_id, audience="x" * 81)
+    assert too_long.is_error and "audience" in text(too_long)

@@ -5,7 +5,8 @@
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Annotated, Literal, TypeVar
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -18,7 +19,10 @@ from ..service.api.problems import kind_of
 from ..service.context import Service
 from ..storage import ApiKey, CampaignState
 from . import mcp_tools as tools
+from . import mcp_update as update
+from .comms import Person
 from .mcp_tools import Access, AlertFilter
+from .mcp_update import DraftedUpdate, OptionIn
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -34,13 +38,16 @@ platform's workers: follow it with get_campaign until its state is final (succee
 partially_succeeded, failed, cancelled). Explain results from get_creatives and get_findings
 (only problems by default), the open alerts from list_alerts, and read the
 cap://campaigns/{campaign_id}/manifest and .../report resources for the full record.
-Every finding has a measured value and threshold: quote them rather than guess.
+Every finding has a measured value and threshold: quote them rather than guess. For a late or
+troubled campaign, draft_update drafts the stakeholder email (never sent): show it to the user.
 """
 
 CampaignId = Annotated[
     str,
     Field(min_length=1, max_length=64, description="The id submit_brief or list_campaigns gave."),
 ]
+Role = Annotated[str, Field(min_length=1, max_length=80)]
+Name = Annotated[str | None, Field(min_length=1, max_length=80)]
 Syntax = Annotated[Literal["yaml", "json"], Field(description="The brief's syntax.")]
 
 
@@ -144,6 +151,37 @@ def build_mcp_server(service: Service, *, key: ApiKey | None = None) -> MCPServe
         the action it recommends."""
         return _run(lambda: tools.list_alerts(service, access(ctx), status, campaign_id, limit))
 
+    @server.tool(annotations=WRITES)
+    async def draft_update(
+        ctx: Context,
+        campaign_id: CampaignId,
+        audience: Annotated[Role, Field(description="Who reads it: 'Customer leadership'.")],
+        audience_name: Name = None,
+        sender_name: Name = None,
+        sender_role: Role = "Creative operations",
+        reason: Annotated[
+            str | None,
+            Field(min_length=1, max_length=300, description="Why it is late, in plain words."),
+        ] = None,
+        new_eta: Annotated[date | None, Field(description="The new delivery date.")] = None,
+        options: Annotated[list[OptionIn], Field(max_length=5)] = [],  # noqa: B006 (read only)
+    ) -> DraftedUpdate:
+        """Draft an email to stakeholders about the campaign's delay or trouble, from its
+        alerts, failed creatives and error (the chat model writes it when configured, else a
+        template). It is never sent; it is recorded in the campaign's audit trail."""
+        return await _arun(
+            lambda: update.draft_update(
+                service,
+                access(ctx),
+                campaign_id,
+                audience=Person(role=audience, name=audience_name),
+                sender=Person(role=sender_role, name=sender_name),
+                reason=reason,
+                new_eta=new_eta,
+                options=options,
+            )
+        )
+
     @server.resource(
         "cap://campaigns/{campaign_id}/manifest",
         name="manifest",
@@ -178,6 +216,13 @@ def _message(exc: CreativeAutomationError) -> str:
 def _run(call: Callable[[], T]) -> T:
     try:
         return call()
+    except CreativeAutomationError as exc:
+        raise ToolError(_message(exc)) from None
+
+
+async def _arun(call: Callable[[], Awaitable[T]]) -> T:
+    try:
+        return await call()
     except CreativeAutomationError as exc:
         raise ToolError(_message(exc)) from None
 
