@@ -22,6 +22,7 @@ from .brief import brief_json_schema, load_brief
 from .cli_admin import db_app, keys_app
 from .cli_agent import agent, alerts_app
 from .cli_comms import draft_update
+from .cli_mcp import mcp
 from .cli_compliance import check, verify
 from .cli_console import err, out
 from .cli_console import fail as _fail
@@ -240,6 +241,7 @@ app.command("verify")(verify)
 app.command("check")(check)
 app.command("agent")(agent)
 app.command("draft-update")(draft_update)
+app.command("mcp")(mcp)
 
 
 def main() -> None:
