@@ -22,7 +22,9 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 from mcp_types import CallToolResult, TextContent, TextResourceContents
+from starlette.applications import Starlette
 
+from creative_automation.agent.mcp_http import standalone_app
 from creative_automation.agent.mcp_server import INSTRUCTIONS, build_mcp_server
 from creative_automation.brief import parse_brief
 from creative_automation.pipeline import run_campaign
@@ -358,12 +360,16 @@ def free_port() -> int:
         return port
 
 
-@pytest.fixture
-def api_url(world: World) -> Iterator[str]:
-    """The whole API under uvicorn in a thread, its MCP endpoint at /mcp."""
-    config = uvicorn.Config(
-        create_app(world.service), host="127.0.0.1", port=free_port(), log_level="warning"
-    )
+@pytest.fixture(params=["api", "standalone"])
+def api_url(world: World, request: pytest.FixtureRequest) -> Iterator[str]:
+    """Under uvicorn in a thread: the whole API with its MCP endpoint at /mcp, or `cap mcp
+    --http`'s app."""
+    app: Starlette
+    if request.param == "api":
+        app = create_app(world.service)
+    else:
+        app = standalone_app(world.service, host="127.0.0.1")
+    config = uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning")
     running = uvicorn.Server(config)
     thread = threading.Thread(target=running.run, name="uvicorn", daemon=True)
     thread.start()
