@@ -12,24 +12,41 @@ import io
 import json
 import platform
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+from PIL import Image, ImageDraw
 
-from creative_automation.agent.channels import Channel  # noqa: E402
-from creative_automation.agent.loop import Agent  # noqa: E402
-from creative_automation.agent.rules import Healing, Rules  # noqa: E402
-from creative_automation.service import campaigns as actions  # noqa: E402
-from creative_automation.service.context import build_service  # noqa: E402
-from creative_automation.service.runner import CampaignRunner  # noqa: E402
-from creative_automation.settings import Settings  # noqa: E402
-from factories import brief_data, logo  # noqa: E402
+from creative_automation.agent.channels import Channel
+from creative_automation.agent.loop import Agent
+from creative_automation.agent.rules import Healing, Rules
+from creative_automation.service import campaigns as actions
+from creative_automation.service.context import build_service
+from creative_automation.service.runner import CampaignRunner
+from creative_automation.settings import Settings
 
 RESULTS = Path(__file__).parent / "results"
+
+
+def brief(i: int) -> dict[str, Any]:
+    """One generated product × three formats × one locale."""
+    return {
+        "campaign_id": f"bench-{i}", "campaign_name": f"Bench {i}", "region": "Global",
+        "audience": "Coffee drinkers", "message": "Fresh roast, every morning",
+        "call_to_action": "Order", "formats": ["1:1", "9:16", "16:9"],
+        "products": [{"id": "tonic", "name": "Citrus Tonic", "description": "a can"}],
+        "brand": {"name": "Bench", "logo": "logo.png", "palette": ["#14503C", "#F2C14E"]},
+    }  # fmt: skip
+
+
+def logo_png() -> bytes:
+    image = Image.new("RGBA", (400, 160), (0, 0, 0, 0))
+    ImageDraw.Draw(image).rounded_rectangle((10, 10, 390, 150), 30, fill=(20, 80, 60, 255))
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    return buf.getvalue()
 
 
 def main() -> None:
@@ -38,20 +55,14 @@ def main() -> None:
     parser.add_argument("--ticks", type=int, default=10)
     parser.add_argument("--out", type=Path, default=RESULTS / "agent.json")
     args = parser.parse_args()
-    buf = io.BytesIO()
-    logo().save(buf, "PNG")
+    logo = logo_png()
     with tempfile.TemporaryDirectory() as tmp:
         service = build_service(Settings(data_dir=Path(tmp), queue="sqlite", workers=1))
         service.store.upgrade()
         runner = CampaignRunner(service, "bench")
         t0 = time.perf_counter()
         for i in range(args.campaigns):
-            data = brief_data(
-                campaign_id=f"bench-{i}",
-                locales={"en-US": {"message": "Fresh roast", "call_to_action": "Order"}},
-            )
-            data["products"] = data["products"][1:]  # one generated product x 3 formats
-            made = actions.submit(service, data, creatives=3, uploads={"logo.png": buf.getvalue()})
+            made = actions.submit(service, brief(i), creatives=3, uploads={"logo.png": logo})
             runner(made.campaign.id)
         setup_s = time.perf_counter() - t0
         runner.close()

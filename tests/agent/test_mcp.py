@@ -304,11 +304,13 @@ def test_list_alerts_by_status_campaign_and_key(world: World) -> None:
     local = data(call(build_mcp_server(world.service), "list_alerts"))["items"]
     assert {a["rule"] for a in local} == {"slow_campaign", "provider_down"}
     mine = data(call(build_mcp_server(world.service, key=world.key("write")), "list_alerts"))
+    # its own campaign's, and the deployment's (as GET /v1/alerts), newest first
     assert [(a["rule"], a["evidence"], a["occurrences"]) for a in mine["items"]] == [
-        ("slow_campaign", {"minutes": 42}, 1)
+        ("provider_down", {}, 1),
+        ("slow_campaign", {"minutes": 42}, 1),
     ]
     other = build_mcp_server(world.service, key=world.key("other"))
-    assert data(call(other, "list_alerts"))["items"] == []
+    assert [a["rule"] for a in data(call(other, "list_alerts"))["items"]] == ["provider_down"]
     refused = call(other, "list_alerts", campaign_id=world.campaign_id)
     assert refused.is_error and "no campaign" in text(refused)
     server = build_mcp_server(world.service)
