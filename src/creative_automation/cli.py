@@ -22,10 +22,10 @@ from .brief import brief_json_schema, load_brief
 from .cli_admin import db_app, keys_app
 from .cli_agent import agent, alerts_app
 from .cli_comms import draft_update
-from .cli_mcp import mcp
 from .cli_compliance import check, verify
 from .cli_console import err, out
 from .cli_console import fail as _fail
+from .cli_mcp import mcp
 from .cli_service import serve, worker
 from .errors import AssetError, CreativeAutomationError
 from .localize import fill_missing_copy
