@@ -156,3 +156,36 @@ def test_retries_wait_their_backoff(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         assert retried.created_at + timedelta(minutes=60) > service.store.now()
     finally:
         service.close()
+
+
+def test_a_failed_campaign_waits_while_its_providers_are_down_then_is_retried(
+    paid: Service, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from creative_automation.agent.rules import ProviderRule
+
+    failing = functools.partial(pipeline.run_campaign, provider=NoGeneration("Citrus Tonic"))
+    monkeypatch.setattr("creative_automation.service.runner.run_campaign", failing)
+    cid = submit(paid, tmp_path)
+    runner = CampaignRunner(paid, "w")
+    try:
+        runner(cid)
+    finally:
+        runner.close()
+    assert paid.store.get_campaign(cid).state is CampaignState.FAILED
+    for _ in range(5):  # openai, the only paid provider, is failing right now
+        paid.store.record_provider_call(
+            cid, provider="openai", model="gpt-image-1", latency_s=0.4, cost_usd=0.0,
+            outcome=CallOutcome.UNAVAILABLE,
+        )  # fmt: skip
+    rules = Rules(
+        provider_incident=ProviderRule(window_minutes=0.02),  # 1.2 s of recent calls
+        healing=Healing(backoff_minutes=0),
+    )
+    agent = Agent(paid, rules, [LogChannel()])
+    assert not agent.tick().healed  # every paid provider down: retrying now would fail again
+    assert paid.store.get_campaign(cid).state is CampaignState.FAILED
+    time.sleep(1.3)  # the failing calls leave the window: the provider is back
+    assert [s.step for s in agent.tick().healed] == ["retry"]
+    assert paid.store.get_campaign(cid).state is CampaignState.QUEUED
