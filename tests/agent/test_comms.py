@@ -315,3 +315,13 @@ def test_record_draft_writes_the_audit_event(service: Service) -> None:
 def test_next_working_day_skips_the_weekend() -> None:
     assert next_working_day(date(2025, 5, 29)) == date(2025, 5, 30)  # Thursday → Friday
     assert next_working_day(date(2025, 5, 31)) == date(2025, 6, 2)  # Saturday → Monday
+
+
+def test_template_for_a_finished_campaign_held_up_is_not_running_late() -> None:
+    ctx = context()
+    done = ctx.model_copy(
+        update={"campaign": ctx.campaign.model_copy(update={"creatives_done": 24})}
+    )
+    _, body = template_message(done)
+    assert "running late" not in body
+    assert f"All 24 creatives of the {NAME} campaign are ready, but its delivery is held up" in body

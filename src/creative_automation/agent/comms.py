@@ -195,6 +195,12 @@ def _opening(context: StakeholderContext) -> str:
     due = f" It was due on {day(c.due)}." if c.due else ""
     if not context.issues:
         return f"Here is where the {c.name} campaign stands: {progress}.{due}"
+    if c.creatives_expected and c.creatives_done >= c.creatives_expected:
+        # every creative made, yet something holds the delivery: say so, not "running late"
+        return (
+            f"All {c.creatives_expected} creatives of the {c.name} campaign are ready, but "
+            f"its delivery is held up.{due}"
+        )
     return f"The {c.name} campaign is running late: {progress}.{due}"
 
 
