@@ -59,7 +59,12 @@ def build_mcp_server(service: Service, *, key: ApiKey | None = None) -> MCPServe
     local = Access(key)
     settings = service.settings
     server = MCPServer(
-        "creative-automation", title="Creative Automation Platform", instructions=INSTRUCTIONS
+        "creative-automation",
+        title="Creative Automation Platform",
+        instructions=INSTRUCTIONS,
+        # the SDK configures the root logger when nothing has yet; at INFO that would print
+        # httpx's request lines (webhook URLs hold tokens) in a process that never asked
+        log_level="WARNING",
     )
     BriefText = Annotated[
         str,
