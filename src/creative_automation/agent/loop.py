@@ -15,7 +15,7 @@ from ..storage import Alert, AlertDraft
 from .alerts import campaign_alerts, judged, provider_alerts
 from .channels import Channel, notify
 from .healing import Healer, Step
-from .inbox import Inbox, InboxResult
+from .inbox import Inbox
 from .monitor import VariantHashes, campaign_facts, provider_facts
 from .rules import Rules
 
@@ -55,6 +55,7 @@ class Agent:
             self.service, timedelta(minutes=rules.provider_incident.window_minutes)
         )
         campaigns = store.campaigns_to_watch(now - timedelta(hours=rules.watch_hours))
+        scope, firing = ["provider_incident:*:"], set()
         for c in campaigns:
             facts = campaign_facts(
                 self.service,
@@ -65,13 +66,13 @@ class Agent:
             )
             drafts = campaign_alerts(facts, rules, now)
             self._raise(drafts, out)
-            scope = [f"{rule}:{c.id}:" for rule in judged(c.state)]
-            out.resolved += store.resolve_cleared(scope, {d.fingerprint for d in drafts})
+            scope += [f"{rule}:{c.id}:" for rule in judged(c.state)]
+            firing |= {d.fingerprint for d in drafts}
         drafts = provider_alerts(providers, rules)
         self._raise(drafts, out)
-        out.resolved += store.resolve_cleared(
-            ["provider_incident:*:"], {d.fingerprint for d in drafts}
-        )
+        firing |= {d.fingerprint for d in drafts}
+        # what this pass judged and no longer holds, resolved in one transaction for the pass
+        out.resolved = store.resolve_cleared(scope, firing)
         out.healed = self.healer.heal(campaigns, providers)
         return out
 
@@ -95,11 +96,9 @@ class Agent:
         """Watch the inbox (its own thread) and tick every `poll_s` until `stop` is set."""
         watcher = None
         if self.inbox is not None:
+            # the inbox logs each of its results itself
             watcher = threading.Thread(
-                target=self.inbox.watch,
-                args=(stop, poll_s, _log_result),
-                name="inbox",
-                daemon=True,
+                target=self.inbox.watch, args=(stop, poll_s), name="inbox", daemon=True
             )
             watcher.start()
         while not stop.is_set():
@@ -110,10 +109,6 @@ class Agent:
             stop.wait(poll_s)
         if watcher is not None:
             watcher.join()
-
-
-def _log_result(result: InboxResult) -> None:
-    log.info("inbox: %s %s %s", result.status, result.path, result.campaign_id or "")
 
 
 __all__ = ["Agent", "Tick"]

@@ -94,15 +94,13 @@ def distinct(
 ) -> tuple[int, int | None]:
     """(variants, smallest pairwise distance): a hash within `duplicate_distance` bits of one
     already counted is the same variant."""
+    found = list(hashes)
     kept: list[imagehash.ImageHash] = []
-    smallest: int | None = None
-    for h in hashes:
-        distances = [int(h - k) for k in kept]
-        if distances:
-            smallest = min([*distances, *([smallest] if smallest is not None else [])])
-        if all(d > duplicate_distance for d in distances):
+    for h in found:
+        if all(int(h - k) > duplicate_distance for k in kept):
             kept.append(h)
-    return len(kept), smallest
+    pairs = [int(a - b) for i, a in enumerate(found) for b in found[i + 1 :]]
+    return len(kept), min(pairs, default=None)
 
 
 def campaign_facts(
