@@ -151,3 +151,13 @@ def test_a_campaign_can_be_given_its_own_provider_order(store: MetadataStore, ci
     assert store.get_campaign(cid).providers == "stability,procedural"
     store.record_event("heal", {"step": "switch_provider"}, campaign_id=cid)
     assert store.events(cid)[-1].detail == {"step": "switch_provider"}
+
+
+def test_campaign_ids_are_every_campaign_of_one_key(store: MetadataStore) -> None:
+    _, mine = store.create_key("mine")
+    _, theirs = store.create_key("theirs")
+    made = [store.create_campaign({"campaign_id": f"c{i}"}, api_key_id=mine.id)[0].id
+            for i in range(3)]  # fmt: skip
+    store.create_campaign({"campaign_id": "x"}, api_key_id=theirs.id)
+    store.create_campaign({"campaign_id": "cli"})
+    assert store.campaign_ids(api_key_id=mine.id) == made[::-1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -14,10 +14,17 @@ from ..errors import BriefError, NotReady, PayloadTooLarge, PermissionDenied
 from ..service import campaigns as actions
 from ..service.api.deps import visible
 from ..service.api.intake import Submission, brief_from_text, check_renderable
-from ..service.api.schemas import CreativeProgress, FieldProblem, Progress, creative, public
+from ..service.api.schemas import (
+    AlertPublic,
+    CampaignFields,
+    CreativeProgress,
+    FieldProblem,
+    creative,
+    public,
+)
 from ..service.context import Service
 from ..settings import Settings
-from ..storage import AlertStatus, ApiKey, Campaign, CampaignState, CreativeStatus, Scope, Severity
+from ..storage import AlertStatus, ApiKey, Campaign, CampaignState, CreativeStatus, Scope
 
 AlertFilter = Literal["open", "acknowledged", "resolved", "unresolved", "all"]
 PROBLEMS = ("warn", "fail")
@@ -73,28 +80,12 @@ class SubmittedCampaign(BaseModel):
     queue_error: str | None = Field(None, description="Why it waits in the store, not the queue.")
 
 
-class CampaignItem(BaseModel):
-    """A campaign as listed (the API's summary, without its URLs)."""
-
-    id: str
-    brief_campaign_id: str
-    name: str
-    state: CampaignState
-    cancel_requested: bool
-    progress: Progress
-    cost_usd: float
-    error: str | None
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-
-
 class CampaignList(BaseModel):
-    items: list[CampaignItem]
+    items: list[CampaignFields]
     next_cursor: str | None
 
 
-class CampaignStatus(CampaignItem):
+class CampaignStatus(CampaignFields):
     """A campaign's full status: the API's, without its links."""
 
     attempts: int
@@ -137,22 +128,8 @@ class FindingsReport(BaseModel):
     items: list[CreativeFindings]
 
 
-class AlertItem(BaseModel):
-    id: str
-    campaign_id: str | None
-    rule: str
-    severity: Severity
-    status: AlertStatus
-    summary: str
-    evidence: dict[str, Any]
-    action: str
-    occurrences: int
-    first_seen_at: datetime
-    last_seen_at: datetime
-
-
 class AlertList(BaseModel):
-    items: list[AlertItem]
+    items: list[AlertPublic]
 
 
 def read_brief(text: str, syntax: BriefSyntax, settings: Settings) -> Submission:
@@ -212,9 +189,9 @@ def list_campaigns(
     return CampaignList(items=[_item(c) for c in page.items], next_cursor=page.next_cursor)
 
 
-def _item(campaign: Campaign) -> CampaignItem:
-    fields = public(campaign, [], _no_url).model_dump(include=set(CampaignItem.model_fields))
-    return CampaignItem.model_validate(fields)
+def _item(campaign: Campaign) -> CampaignFields:
+    fields = public(campaign, [], _no_url).model_dump(include=set(CampaignFields.model_fields))
+    return CampaignFields.model_validate(fields)
 
 
 def get_campaign(service: Service, access: Access, campaign_id: str) -> CampaignStatus:
@@ -276,7 +253,7 @@ def list_alerts(
     elif access.owner is not None:
         # as GET /v1/alerts: a key sees its own campaigns' alerts and the deployment's own
         # (provider incidents explain why its campaigns are slow)
-        ids = _own_campaign_ids(service, access.owner)
+        ids = store.campaign_ids(api_key_id=access.owner)
     alerts = store.list_alerts(
         status=_STATUSES[status],
         campaign_id=campaign_id,
@@ -284,21 +261,7 @@ def list_alerts(
         include_global=campaign_id is None,
         limit=limit,
     )
-    fields = set(AlertItem.model_fields)
-    return AlertList(
-        items=[AlertItem.model_validate({f: getattr(a, f) for f in fields}) for a in alerts]
-    )
-
-
-def _own_campaign_ids(service: Service, key_id: str) -> list[str]:
-    ids: list[str] = []
-    cursor = None
-    while True:
-        page = service.store.list_campaigns(api_key_id=key_id, limit=100, cursor=cursor)
-        ids += [c.id for c in page.items]
-        if page.next_cursor is None:
-            return ids
-        cursor = page.next_cursor
+    return AlertList(items=[AlertPublic.of(a) for a in alerts])
 
 
 def read_output(service: Service, access: Access, campaign_id: str, relpath: str) -> bytes:

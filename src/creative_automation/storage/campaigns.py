@@ -159,6 +159,16 @@ class CampaignsMixin(StoreBase):
         items = [campaign(r) for r in rows[:limit]]
         return CampaignPage(items, items[-1].id if len(rows) > limit else None)
 
+    def campaign_ids(self, *, api_key_id: str) -> list[str]:
+        """Every campaign id one API key made (what its alerts may name), newest first."""
+        query = (
+            select(CampaignRow.id)
+            .where(CampaignRow.api_key_id == api_key_id)
+            .order_by(CampaignRow.id.desc())
+        )
+        with self._read() as session:
+            return list(session.scalars(query))
+
     def transition(
         self,
         campaign_id: str,

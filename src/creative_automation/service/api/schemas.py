@@ -68,8 +68,8 @@ class CampaignCreated(BaseModel):
     status_url: str
 
 
-class CampaignSummary(BaseModel):
-    """A campaign as listed."""
+class CampaignFields(BaseModel):
+    """A campaign as listed, without its URL (the MCP server's listing)."""
 
     id: str
     brief_campaign_id: str = Field(description="The brief's own campaign_id.")
@@ -82,6 +82,11 @@ class CampaignSummary(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+
+
+class CampaignSummary(CampaignFields):
+    """A campaign as listed."""
+
     status_url: str
 
 

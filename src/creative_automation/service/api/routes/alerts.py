@@ -20,8 +20,7 @@ def _scope(context: Context, key: ApiKey) -> list[str] | None:
     """The campaigns whose alerts `key` may see: all for admin, else its own."""
     if key.scope is Scope.ADMIN:
         return None
-    page = context.service.store.list_campaigns(api_key_id=key.id, limit=500)
-    return [c.id for c in page.items]
+    return context.service.store.campaign_ids(api_key_id=key.id)
 
 
 @router.get("", response_model=AlertList)
