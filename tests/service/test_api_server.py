@@ -2,45 +2,24 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 import yaml
 from api_support import make_service, small_brief
 
 from creative_automation.service.api import create_app
 from creative_automation.service.context import Service
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+from live import uvicorn_thread
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Service]]:
     service = make_service(tmp_path, max_request_bytes=64 * 1024)
-    config = uvicorn.Config(
-        create_app(service), host="127.0.0.1", port=free_port(), log_level="warning"
-    )
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not running.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{config.port}", service
-    running.should_exit = True
-    thread.join(timeout=10)
+    with uvicorn_thread(create_app(service)) as base:
+        yield base, service
     service.close()
 
 

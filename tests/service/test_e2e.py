@@ -26,14 +26,14 @@ from PIL import Image
 from prometheus_client.parser import text_string_to_metric_families
 from pytest_httpserver import HTTPServer
 from sqlalchemy import create_engine, text
-from test_api_server import free_port
-from test_processes import CAP, cap_process, environment, wait_until, worker_process
+from test_processes import environment, worker_process
 from werkzeug import Request, Response
 
 from backends import require_redis
 from creative_automation.service.webhooks import verify
 from creative_automation.settings import normalise_database_url
 from creative_automation.storage import CampaignState
+from live import CAP, cap_process, free_port, wait_until
 from storage.databases import postgres_schema
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,30 +19,7 @@ from backends import require_redis
 from creative_automation.service.context import Service, build_service
 from creative_automation.settings import Settings
 from creative_automation.storage import CampaignState
-
-CAP = str(Path(sys.executable).with_name("cap"))
-
-
-@contextmanager
-def cap_process(
-    args: list[str], env: dict[str, str], log: Path
-) -> Iterator[subprocess.Popen[bytes]]:
-    """`cap <args>` with `env` over ours, its output appended to `log`; stopped with SIGTERM
-    (killed after 20 s) on the way out, whatever happened."""
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            [CAP, *args], env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        yield proc
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+from live import cap_process, wait_until
 
 
 @contextmanager
@@ -52,24 +28,6 @@ def worker_process(
 ) -> Iterator[subprocess.Popen[bytes]]:
     with cap_process(["worker", "--concurrency", str(concurrency)], env, log) as proc:
         yield proc
-
-
-def wait_until(
-    check: object,
-    seconds: float,
-    what: str,
-    log: Path | None = None,
-    procs: tuple[subprocess.Popen[bytes], ...] = (),
-) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and all(p.poll() is None for p in procs):
-        if callable(check) and check():
-            return
-        time.sleep(0.1)
-    tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
-    exited = [f"pid {p.pid} exited with {p.returncode}" for p in procs if p.poll() is not None]
-    why = "; ".join(exited) if exited else f"timed out after {seconds:g} s"
-    raise AssertionError(f"gave up waiting for {what} ({why})\n{tail}")
 
 
 def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
