@@ -16,6 +16,7 @@ from creative_automation.manifest import (
     CreativeRecord,
     LayoutRecord,
     Manifest,
+    ReviewRecord,
     Totals,
     write_atomic,
     write_manifest,
@@ -174,3 +175,42 @@ def test_contract_enums_are_enforced() -> None:
         record(source="stock")
     with pytest.raises(ValueError):
         Finding(check="contrast", status="ok")
+
+
+def test_reviews_are_additions_that_older_manifests_do_without(tmp_path: Path) -> None:
+    data = json.loads(write_manifest(manifest(), tmp_path).read_text(encoding="utf-8"))
+    (creative,) = data["creatives"]
+    assert creative["review"] is None  # present and null: nobody has reviewed it
+    assert (data["totals"]["approved"], data["totals"]["rejected"]) == (0, 0)
+    # a manifest written before reviews existed still reads, as unreviewed
+    del creative["review"], data["totals"]["approved"], data["totals"]["rejected"]
+    old = Manifest.model_validate(data)
+    assert old.schema_version == SCHEMA_VERSION == 1
+    assert old.creatives[0].review is None
+    assert (old.totals.approved, old.totals.rejected, old.totals.awaiting_review) == (0, 0, 1)
+
+
+def test_a_review_round_trips_with_its_contract_field_names(tmp_path: Path) -> None:
+    review = ReviewRecord(
+        decision="rejected",
+        reviewer="Ana Ruiz",
+        recorded_by="key ui (cap_Ab3dE6gH)",
+        reviewed_at="2026-11-24T10:00:00+00:00",
+        comment="the price is wrong",
+    )
+    original = manifest(record(review=review), record(locale="ar-AE", path=None, status="failed"))
+    original.totals.rejected = 1
+    path = write_manifest(original, tmp_path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["creatives"][0]["review"] == {
+        "decision": "rejected",
+        "reviewer": "Ana Ruiz",
+        "recorded_by": "key ui (cap_Ab3dE6gH)",
+        "reviewed_at": "2026-11-24T10:00:00+00:00",
+        "comment": "the price is wrong",
+    }
+    loaded = Manifest.model_validate_json(path.read_text(encoding="utf-8"))
+    assert loaded == original
+    assert loaded.totals.awaiting_review == 0  # one rejected, one failed (nothing to review)
+    with pytest.raises(ValueError):
+        ReviewRecord.model_validate({**data["creatives"][0]["review"], "decision": "maybe"})

@@ -19,9 +19,11 @@ from creative_automation.manifest import (
     CreativeRecord,
     LayoutRecord,
     Manifest,
+    ReviewRecord,
     Totals,
 )
 from creative_automation.pipeline import run_campaign
+from creative_automation.prompts import template
 from creative_automation.providers import build_image_provider
 from creative_automation.report import render_report
 from creative_automation.settings import Settings
@@ -225,10 +227,12 @@ def test_each_figure_shows_status_and_measured_contrast(
         assert isinstance(value, float) and value > 1.0
         assert f"contrast {value} (threshold {contrast[0]['threshold']})" in fig.text
         assert fig.badges[1] == f"c2pa-{credentials_state(c)}"  # then its signature's
+        assert fig.badges[2] == "review-pending"  # then its sign-off: nobody has reviewed it
+        assert fig.labels[2] == "awaiting review"
         # then one badge per finding: what failed first, then warnings, then the rest
         rank = {"fail": 0, "warn": 1}
         expected = sorted((f["status"] for f in c["compliance"]), key=lambda s: rank.get(s, 2))
-        assert fig.badges[2:] == expected
+        assert fig.badges[3:] == expected
 
 
 def test_totals_are_shown(campaign: tuple[Path, dict[str, Any], str]) -> None:
@@ -236,6 +240,8 @@ def test_totals_are_shown(campaign: tuple[Path, dict[str, Any], str]) -> None:
     totals = manifest["totals"]
     assert f"<b>{totals['creatives']}</b> creatives" in html
     assert f"{totals['ok']} ok" in html
+    assert (totals["approved"], totals["rejected"]) == (0, 0)
+    assert f"{totals['creatives'] - totals['failed']} awaiting review" in html
 
 
 def test_user_text_is_escaped(
@@ -324,11 +330,25 @@ DEVELOPMENT = ContentCredentialsRecord(
 )
 NOT_SIGNED = ContentCredentialsRecord(signed=False, detail="signing is switched off")
 SCRIPT = "<script>alert('x')</script>"
+APPROVED = ReviewRecord(
+    decision="approved",
+    reviewer="Ana <Brand>",
+    recorded_by="key ui (cap_Ab3dE6gH)",
+    reviewed_at="2026-11-24T09:30:00+00:00",
+)
+REJECTED = ReviewRecord(
+    decision="rejected",
+    reviewer="Bo",
+    recorded_by="key ui (cap_Ab3dE6gH)",
+    reviewed_at="2026-11-24T10:00:00+00:00",
+    comment=f"logo too small {SCRIPT}",
+)
 
 
 @pytest.fixture(scope="module")
 def synthetic() -> tuple[Manifest, str, ReportParser]:
-    """A manifest with every credentials state and findings in every status, one with markup."""
+    """A manifest with every credentials state, findings in every status and every review
+    state, with markup in a finding and a review."""
     findings = [
         Finding(check="contrast", status="pass", value=7.1, threshold=4.5),
         Finding(check="legibility", status="skipped", detail="no OCR engine"),
@@ -336,9 +356,13 @@ def synthetic() -> tuple[Manifest, str, ReportParser]:
         Finding(check="prohibited_words", status="fail", detail=f"found {SCRIPT}"),
     ]
     creatives = [
-        record("en-US", content_credentials=SIGNED, compliance=findings[:1]),
+        record("en-US", content_credentials=SIGNED, compliance=findings[:1], review=APPROVED),
         record(
-            "es-MX", content_credentials=DEVELOPMENT, status="needs_review", compliance=findings
+            "es-MX",
+            content_credentials=DEVELOPMENT,
+            status="needs_review",
+            compliance=findings,
+            review=REJECTED,
         ),
         record("fr-FR", content_credentials=NOT_SIGNED, compliance=findings[1:3]),
         record("de-DE", content_credentials=None, compliance=[findings[0]]),
@@ -350,7 +374,16 @@ def synthetic() -> tuple[Manifest, str, ReportParser]:
         created_at="2026-11-23T00:00:00Z",
         output_format="jpeg",
         creatives=creatives,
-        totals=Totals(creatives=5, ok=3, needs_review=1, failed=1, cost_usd=0.2, duration_s=1),
+        totals=Totals(
+            creatives=5,
+            ok=3,
+            needs_review=1,
+            failed=1,
+            approved=1,
+            rejected=1,
+            cost_usd=0.2,
+            duration_s=1,
+        ),
     )
     html = render_report(manifest, parse_brief(brief_data()))
     parser = ReportParser()
@@ -402,7 +435,15 @@ def test_failures_and_warnings_are_listed_first(
 ) -> None:
     _, _, parsed = synthetic
     es = next(f for f in parsed.figures if f.src.endswith("/es-MX.jpg"))
-    assert es.badges == ["needs_review", "c2pa-development", "fail", "warn", "pass", "skipped"]
+    assert es.badges == [
+        "needs_review",
+        "c2pa-development",
+        "review-rejected",
+        "fail",
+        "warn",
+        "pass",
+        "skipped",
+    ]
     assert es.text.index("prohibited_words") < es.text.index("upscale") < es.text.index("contrast")
 
 
@@ -412,3 +453,36 @@ def test_finding_details_are_escaped(synthetic: tuple[Manifest, str, ReportParse
     assert "found &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
     es = next(f for f in parsed.figures if f.src.endswith("/es-MX.jpg"))
     assert f"found {SCRIPT}" in es.text  # shown as the text it is
+
+
+def test_each_figure_shows_its_review_state(synthetic: tuple[Manifest, str, ReportParser]) -> None:
+    _, html, parsed = synthetic
+    figures = {f.src.rsplit("/", 1)[-1]: f for f in parsed.figures if f.src}
+    en, es = figures["en-US.jpg"], figures["es-MX.jpg"]
+    assert (en.badges[2], en.labels[2]) == ("review-approved", "approved")
+    assert "approved by Ana <Brand> · 2026-11-24T09:30:00+00:00" in en.text  # escaped, read back
+    assert "key ui (cap_Ab3dE6gH)" in en.text
+    assert (es.badges[2], es.labels[2]) == ("review-rejected", "rejected")
+    assert "rejected by Bo · 2026-11-24T10:00:00+00:00" in es.text
+    assert f"logo too small {SCRIPT}" in es.text
+    assert "logo too small &lt;script&gt;" in html and "Ana &lt;Brand&gt;" in html
+    for name in ("fr-FR.jpg", "de-DE.jpg"):
+        fig = figures[name]
+        assert (fig.badges[2], fig.labels[2]) == ("review-pending", "awaiting review")
+        assert "approved by" not in fig.text and "rejected by" not in fig.text
+    (failed,) = [f for f in parsed.figures if not f.src]
+    assert failed.badges == ["failed", "c2pa-unsigned"]  # nothing to review: no sign-off badge
+
+
+def test_totals_count_the_sign_off(synthetic: tuple[Manifest, str, ReportParser]) -> None:
+    manifest, html, _ = synthetic
+    assert manifest.totals.awaiting_review == 2  # 5 creatives, 1 failed, 1 approved, 1 rejected
+    assert '<span class="badge review-approved">1 approved</span>' in html
+    assert '<span class="badge review-rejected">1 rejected</span>' in html
+    assert '<span class="badge review-pending">2 awaiting review</span>' in html
+
+
+def test_review_badges_are_styled() -> None:
+    css = template("report.css")
+    for state in ("approved", "rejected", "pending"):
+        assert f".review-{state} {{" in css

@@ -11,10 +11,10 @@ import typer
 
 from .cli_console import err, fail, out
 from .errors import CreativeAutomationError, NotFound
-from .settings import Settings, load_settings
+from .settings import load_settings
 
 if TYPE_CHECKING:
-    from .agent.comms import Choice, Draft, MessageWriter, StakeholderContext
+    from .agent.comms import Choice, Draft, StakeholderContext
 
 USER_ERROR = 2  # as typer's own usage errors
 
@@ -31,15 +31,6 @@ def _choices(values: list[str]) -> list[Choice]:
             )
         choices.append(Choice(option=option.strip(), tradeoff=tradeoff.strip()))
     return choices
-
-
-def _writer(settings: Settings) -> MessageWriter | None:
-    """The configured chat model when it can write JSON (OpenAI), else None: the template."""
-    from .providers.openai_text import OpenAITextProvider
-    from .providers.setup import build_text_provider
-
-    provider = build_text_provider(settings)
-    return provider if isinstance(provider, OpenAITextProvider) else None
 
 
 def _print(draft: Draft, context: StakeholderContext, as_json: bool) -> None:
@@ -110,8 +101,8 @@ def draft_update(
         raise typer.BadParameter("--to only applies with --send", param_hint="--to")
     from pydantic import ValidationError
 
-    from .agent.comms import Person, draft_message, record_draft
-    from .agent.context import context_for
+    from .agent import updates
+    from .agent.comms import Person
     from .service.context import build_service
 
     try:
@@ -133,25 +124,26 @@ def draft_update(
         fail(exc)
     try:
         service.store.ensure_schema()
-        context = context_for(
-            service,
-            campaign_id,
-            audience=reader,
-            sender=signer,
-            reason=reason,
-            new_eta=new_eta,
-            options=choices,
+        update = asyncio.run(
+            updates.draft_update(
+                service,
+                campaign_id,
+                audience=reader,
+                sender=signer,
+                reason=reason,
+                new_eta=new_eta,
+                options=choices,
+            )
         )
-        draft = asyncio.run(draft_message(context, _writer(settings)))
-        record_draft(service, campaign_id, draft)
-        _print(draft, context, as_json)
+        drafted = update.draft
+        _print(drafted, update.context, as_json)
         if send:
             from .agent.channels import build_mailer
 
-            build_mailer(settings).send_message(recipients, draft.subject, draft.body)
+            build_mailer(settings).send_message(recipients, drafted.subject, drafted.body)
             service.store.record_event(
                 "stakeholder_sent",
-                {"to": recipients, "subject": draft.subject, "written_by": draft.written_by},
+                {"to": recipients, "subject": drafted.subject, "written_by": drafted.written_by},
                 campaign_id=campaign_id,
             )
             # on stderr under --json, which keeps standard output one JSON document

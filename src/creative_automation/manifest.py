@@ -39,6 +39,16 @@ class ContentCredentialsRecord(BaseModel):
     detail: str = ""  # why it is unsigned, when it is
 
 
+class ReviewRecord(BaseModel):
+    """A person's sign-off on a creative: its latest decision (the API keeps the history)."""
+
+    decision: Literal["approved", "rejected"]
+    reviewer: str  # the person, as they named themselves
+    recorded_by: str  # the API key that recorded it: "key <name> (<prefix>)"
+    reviewed_at: str  # ISO 8601
+    comment: str = ""
+
+
 class CreativeRecord(BaseModel):
     product_id: str
     locale: str
@@ -77,6 +87,7 @@ class CreativeRecord(BaseModel):
     disclaimer_px: int | None = None
     render_ms: float = 0.0
     content_credentials: ContentCredentialsRecord | None = None
+    review: ReviewRecord | None = None  # None: not reviewed yet (or failed: nothing to review)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -90,8 +101,15 @@ class Totals(BaseModel):
     needs_review: int
     failed: int
     warnings: int = 0  # creatives with a warning finding (e.g. upscaled beyond 2×)
+    approved: int = 0  # people's sign-off: each creative's latest review
+    rejected: int = 0
     cost_usd: float
     duration_s: float
+
+    @property
+    def awaiting_review(self) -> int:
+        """Creatives made (not failed) that nobody has approved or rejected yet."""
+        return max(0, self.creatives - self.failed - self.approved - self.rejected)
 
 
 class ProviderCall(BaseModel):

@@ -62,12 +62,42 @@ def _figure(rec: CreativeRecord) -> str:
         if rec.path
         else '<p class="note">not rendered</p>'
     )
+    badge, sign_off = _review(rec)
     return (
         f"<figure>{img}<figcaption><b>{escape(rec.locale)}</b> "
         f'<span class="badge {rec.status}">{rec.status.replace("_", " ")}</span> '
-        f"{_credentials_badge(rec.content_credentials)}<br>"
-        f"{rec.width}×{rec.height} · {origin}<ul>{_finding_items(rec)}</ul></figcaption></figure>"
+        f"{_credentials_badge(rec.content_credentials)}{badge}<br>"
+        f"{rec.width}×{rec.height} · {origin}{sign_off}"
+        f"<ul>{_finding_items(rec)}</ul></figcaption></figure>"
     )
+
+
+def review_state(rec: CreativeRecord) -> str | None:
+    """approved | rejected | pending (awaiting review); None for a failed creative, which has
+    no image to review."""
+    if rec.status == "failed":
+        return None
+    return rec.review.decision if rec.review is not None else "pending"
+
+
+def _review(rec: CreativeRecord) -> tuple[str, str]:
+    """The creative's sign-off: a badge beside its status, and who decided, when and why."""
+    state = review_state(rec)
+    if state is None:
+        return "", ""
+    badge = f' <span class="badge review-{state}">{_REVIEW_LABELS[state]}</span>'
+    if rec.review is None:
+        return badge, ""
+    r = rec.review
+    comment = f'<br><q class="comment">{escape(r.comment)}</q>' if r.comment else ""
+    return badge, (
+        f'<p class="review review-{state}">{r.decision} by <b>{escape(r.reviewer)}</b> · '
+        f'<time datetime="{escape(r.reviewed_at)}">{escape(r.reviewed_at)}</time> · '
+        f'<span class="note">{escape(r.recorded_by)}</span>{comment}</p>'
+    )
+
+
+_REVIEW_LABELS = {"approved": "approved", "rejected": "rejected", "pending": "awaiting review"}
 
 
 def credentials_state(cc: ContentCredentialsRecord | None) -> str:
@@ -152,6 +182,9 @@ def render_report(manifest: Manifest, brief: Brief) -> str:
         f'<span class="badge needs_review">{t.needs_review} need review</span> '
         f'<span class="badge failed">{t.failed} failed</span> '
         f'<span class="badge warn">{t.warnings} with warnings</span> '
+        f'<span class="badge review-approved">{t.approved} approved</span> '
+        f'<span class="badge review-rejected">{t.rejected} rejected</span> '
+        f'<span class="badge review-pending">{t.awaiting_review} awaiting review</span> '
         f"<span>cost ${t.cost_usd:.2f}</span><span>{t.duration_s:.1f} s</span></p>"
         f"{_summary(manifest)}</header>"
     ]

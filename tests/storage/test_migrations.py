@@ -24,6 +24,7 @@ from creative_automation.storage.states import (
     CampaignState,
     CreativeStatus,
     DeliveryStatus,
+    ReviewDecision,
     Scope,
 )
 
@@ -35,6 +36,7 @@ TABLES = {
     "webhook_deliveries",
     "events",
     "alerts",
+    "reviews",
 }
 
 
@@ -69,6 +71,7 @@ def test_migrated_schema_matches_the_models(store: MetadataStore) -> None:
         ("provider_calls", "outcome", CallOutcome),
         ("webhook_deliveries", "status", DeliveryStatus),
         ("api_keys", "scope", Scope),
+        ("reviews", "decision", ReviewDecision),
     ],
 )
 def test_check_constraints_allow_exactly_the_python_vocabulary(

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated, Literal, TypeVar
 
+import anyio.to_thread
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from mcp_types import ToolAnnotations
@@ -16,13 +17,13 @@ from pydantic import Field
 
 from ..errors import CreativeAutomationError
 from ..service.api.problems import kind_of
+from ..service.api.schemas import DraftedUpdate, OptionIn, PersonName, Reason, Role
 from ..service.context import Service
 from ..storage import ApiKey, CampaignState
 from . import mcp_tools as tools
-from . import mcp_update as update
+from . import updates
 from .comms import Person
 from .mcp_tools import Access, AlertFilter
-from .mcp_update import DraftedUpdate, OptionIn
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -46,8 +47,6 @@ CampaignId = Annotated[
     str,
     Field(min_length=1, max_length=64, description="The id submit_brief or list_campaigns gave."),
 ]
-Role = Annotated[str, Field(min_length=1, max_length=80)]
-Name = Annotated[str | None, Field(min_length=1, max_length=80)]
 Syntax = Annotated[Literal["yaml", "json"], Field(description="The brief's syntax.")]
 
 
@@ -161,31 +160,32 @@ def build_mcp_server(service: Service, *, key: ApiKey | None = None) -> MCPServe
         ctx: Context,
         campaign_id: CampaignId,
         audience: Annotated[Role, Field(description="Who reads it: 'Customer leadership'.")],
-        audience_name: Name = None,
-        sender_name: Name = None,
+        audience_name: PersonName = None,
+        sender_name: PersonName = None,
         sender_role: Role = "Creative operations",
-        reason: Annotated[
-            str | None,
-            Field(min_length=1, max_length=300, description="Why it is late, in plain words."),
-        ] = None,
+        reason: Reason = None,
         new_eta: Annotated[date | None, Field(description="The new delivery date.")] = None,
         options: Annotated[list[OptionIn], Field(max_length=5)] = [],  # noqa: B006 (read only)
     ) -> DraftedUpdate:
         """Draft an email to stakeholders about the campaign's delay or trouble, from its
         alerts, failed creatives and error (the chat model writes it when configured, else a
         template). It is never sent; it is recorded in the campaign's audit trail."""
-        return await _arun(
-            lambda: update.draft_update(
+        caller = access(ctx)
+
+        async def draft() -> DraftedUpdate:
+            await anyio.to_thread.run_sync(caller.writable, service, campaign_id)
+            update = await updates.draft_update(
                 service,
-                access(ctx),
                 campaign_id,
                 audience=Person(role=audience, name=audience_name),
                 sender=Person(role=sender_role, name=sender_name),
                 reason=reason,
                 new_eta=new_eta,
-                options=options,
+                options=[o.choice() for o in options],
             )
-        )
+            return DraftedUpdate.of(campaign_id, update.draft)
+
+        return await _arun(draft)
 
     @server.resource(
         "cap://campaigns/{campaign_id}/manifest",

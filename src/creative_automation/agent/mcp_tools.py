@@ -60,6 +60,11 @@ class Access:
         found = service.store.get_campaign(campaign_id)
         return found if self.key is None else visible(self.key, found)
 
+    def writable(self, service: Service, campaign_id: str) -> Campaign:
+        """The campaign if the caller may act on it: it sees it, with the write scope."""
+        self.require(Scope.WRITE)
+        return self.campaign(service, campaign_id)
+
     @property
     def owner(self) -> str | None:
         """The key whose campaigns alone the caller sees; None: every campaign."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import logging
-import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,12 +16,11 @@ from ..brief import Brief, parse_brief
 from ..errors import BriefError, CreativeAutomationError
 from ..plan import make_plan
 from ..providers.resilience import breaker_states
-from ..providers.setup import provider_names
 from ..service.context import Service
-from ..storage import CallOutcome, Campaign, Creative, CreativeStatus
+from ..service.provider_stats import provider_usage
+from ..storage import Campaign, Creative, CreativeStatus
 
 log = logging.getLogger(__name__)
-_FAILED_CALLS = frozenset({CallOutcome.UNAVAILABLE, CallOutcome.FAILED})
 
 
 @dataclass(frozen=True)
@@ -160,32 +158,15 @@ def campaign_facts(
 
 
 def provider_facts(service: Service, window: timedelta) -> list[ProviderFacts]:
-    """Each configured remote provider's breaker (shared through Redis when it is set; this
-    process's own otherwise) and its calls in the last `window`, from every worker's records."""
-    settings = service.settings
-    names = [n for n in provider_names(settings) if n != "procedural"]
-    calls = service.store.provider_calls_since(service.store.now() - window)
-    names += sorted({c.provider for c in calls} - set(names) - {"procedural"})
-    breakers = breaker_states(names, redis_url=settings.redis_url) if names else {}
-    out = []
-    for name in names:
-        mine = [c for c in calls if c.provider == name and c.outcome is not CallOutcome.CACHED]
-        latencies = sorted(c.latency_s for c in mine if c.outcome is CallOutcome.OK)
-        p95 = (
-            statistics.quantiles(latencies, n=20)[-1]
-            if len(latencies) >= 2
-            else (latencies[0] if latencies else None)
-        )
-        out.append(
-            ProviderFacts(
-                name,
-                breakers.get(name, "closed"),
-                len(mine),
-                sum(c.outcome in _FAILED_CALLS for c in mine),
-                p95,
-            )
-        )
-    return out
+    """Each remote provider's breaker (shared through Redis when it is set; this process's own
+    otherwise) and its calls in the last `window`, from every worker's records."""
+    remote = [u for u in provider_usage(service, window) if not u.offline]
+    names = [u.name for u in remote]
+    breakers = breaker_states(names, redis_url=service.settings.redis_url) if names else {}
+    return [
+        ProviderFacts(u.name, breakers.get(u.name, "closed"), u.calls, u.failures, u.latency_p95_s)
+        for u in remote
+    ]
 
 
 __all__ = [

@@ -15,10 +15,10 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
-from ..providers.resilience import breaker_states
 from ..storage.stats import Histogram as StoredHistogram
 from ..storage.stats import ProviderCallStats
 from .context import Service
+from .provider_stats import remote_providers, shared_breaker_states
 
 log = logging.getLogger(__name__)
 CAMPAIGN_SECONDS = (1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
@@ -35,7 +35,7 @@ class StoreCollector(Collector):
     ) -> None:
         self.service = service
         # whose breakers to report: the configured remote providers unless told otherwise
-        self._providers = providers or (lambda: _remote_providers(service))
+        self._providers = providers or (lambda: remote_providers(service))
 
     def collect(self) -> Iterator[Metric]:
         yield from self._store()
@@ -101,13 +101,12 @@ class StoreCollector(Collector):
         """Circuit-breaker state per provider, when the breakers live in Redis (shared by every
         worker). In-memory breakers belong to each worker process: this process cannot see
         them, so nothing is reported rather than a made-up 'closed'."""
-        redis_url = self.service.settings.redis_url
-        if not redis_url:
-            return
         try:
-            states = breaker_states(self._providers(), redis_url=redis_url)
+            states = shared_breaker_states(self.service, self._providers())
         except Exception as exc:  # Redis down, a provider misconfigured: the rest still report
             log.warning("metrics: breaker states unavailable: %s", exc)
+            return
+        if states is None:
             return
         family = GaugeMetricFamily(
             "cap_provider_breaker_state",
@@ -118,13 +117,6 @@ class StoreCollector(Collector):
             for state in BREAKER_STATES:
                 family.add_metric([provider, state], 1 if state == current else 0)
         yield family
-
-
-def _remote_providers(service: Service) -> list[str]:
-    from ..providers.chain import OFFLINE
-    from ..providers.setup import provider_names
-
-    return [n for n in provider_names(service.settings) if n != OFFLINE]
 
 
 def _provider_metrics(calls: Iterable[ProviderCallStats]) -> Iterator[Metric]:

@@ -27,6 +27,7 @@ from ..storage import CallOutcome, Campaign, CampaignState, CreativeCheckpoint, 
 from ..storage.files import MANIFEST
 from . import webhooks
 from .context import Service
+from .reviews import publish_review_state
 
 log = logging.getLogger(__name__)
 S = CampaignState
@@ -255,6 +256,11 @@ class CampaignRunner:
             # the report, then the manifest last: a reader that sees the manifest sees it all
             for name in ("report.html", MANIFEST):
                 self.service.files.put(campaign.id, name, (result.folder / name).read_bytes())
+            # reviews made while it ran (of its checkpointed creatives) go into the outputs too
+            try:
+                publish_review_state(self.service, campaign.id)
+            except CreativeAutomationError as exc:  # the reviews are kept: the next one shows
+                log.warning("campaign %s: its reviews are not in its outputs: %s", campaign.id, exc)
             return result.manifest
 
     def _advance(self, campaign_id: str, target: CampaignState) -> None:

@@ -11,6 +11,7 @@ from .records import (
     Creative,
     Event,
     ProviderCall,
+    Review,
     WebhookDelivery,
 )
 from .states import (
@@ -20,6 +21,7 @@ from .states import (
     CampaignState,
     CreativeStatus,
     DeliveryStatus,
+    ReviewDecision,
     Scope,
     Severity,
 )
@@ -43,6 +45,8 @@ __all__ = [
     "MetadataStore",
     "ProviderCall",
     "Raised",
+    "Review",
+    "ReviewDecision",
     "SchemaStatus",
     "Scope",
     "Severity",

@@ -28,6 +28,7 @@ from .states import (
     CampaignState,
     CreativeStatus,
     DeliveryStatus,
+    ReviewDecision,
     Scope,
     Severity,
     sql_values,
@@ -246,3 +247,30 @@ class AlertRow(Base):
     acknowledged_at: Mapped[datetime | None]
     acknowledged_by: Mapped[str | None] = mapped_column(String(200))
     resolved_at: Mapped[datetime | None]
+
+
+class ReviewRow(Base):
+    __tablename__ = "reviews"
+    __table_args__ = (
+        _one_of("decision", sql_values(ReviewDecision)),
+        # append-only: a creative's current decision is its latest row, found through this
+        Index(
+            "ix_reviews_creative_created_at",
+            "campaign_id",
+            "product_id",
+            "aspect_ratio",
+            "locale",
+            "created_at",
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    product_id: Mapped[str] = mapped_column(String(64))
+    aspect_ratio: Mapped[str] = mapped_column(String(16))
+    locale: Mapped[str] = mapped_column(String(35))
+    decision: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str] = mapped_column(Text)
+    reviewer: Mapped[str] = mapped_column(String(120))  # the person, as they named themselves
+    api_key: Mapped[str] = mapped_column(String(200))  # the key that recorded it (its label)
+    created_at: Mapped[datetime]

@@ -13,6 +13,7 @@ from .states import (
     CampaignState,
     CreativeStatus,
     DeliveryStatus,
+    ReviewDecision,
     Scope,
     Severity,
 )
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 T = TypeVar("T", bound="DataclassInstance")
+LABEL_LENGTH = 200  # the audit columns naming a key (alerts.acknowledged_by, reviews.api_key)
 
 
 def from_row(cls: type[T], row: Base, **converted: Any) -> T:
@@ -122,6 +124,14 @@ class ApiKey:
     def revoked(self) -> bool:
         return self.revoked_at is not None
 
+    @property
+    def label(self) -> str:
+        """`key <name> (<prefix>)`: who did something, as the audit columns record it. At most
+        LABEL_LENGTH characters: a very long name is shortened, the prefix (unique) kept whole."""
+        room = LABEL_LENGTH - len(f"key  ({self.prefix})")
+        name = self.name if len(self.name) <= room else self.name[: room - 1] + "…"
+        return f"key {name} ({self.prefix})"
+
     def allows(self, required: Scope) -> bool:
         """True when this key's scope includes `required` (admin ⊇ write ⊇ read)."""
         return not self.revoked and self.scope.allows(required)
@@ -176,3 +186,23 @@ class Alert:
     acknowledged_at: datetime | None
     acknowledged_by: str | None
     resolved_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """One sign-off on a creative, as recorded (append-only: the latest one is current)."""
+
+    id: str
+    campaign_id: str
+    product_id: str
+    aspect_ratio: str
+    locale: str
+    decision: ReviewDecision
+    comment: str
+    reviewer: str  # the person, as they named themselves
+    api_key: str  # the key that recorded it: "key <name> (<prefix>)"
+    created_at: datetime
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.product_id, self.aspect_ratio, self.locale)

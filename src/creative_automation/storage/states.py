@@ -114,6 +114,13 @@ class AlertStatus(StrEnum):
     RESOLVED = "resolved"
 
 
+class ReviewDecision(StrEnum):
+    """A person's sign-off on a creative; the latest one recorded is the creative's."""
+
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
 def sql_values(enum: type[StrEnum]) -> str:
     """`'a', 'b'`: the value list of a CHECK constraint."""
     return ", ".join(f"'{member.value}'" for member in enum)

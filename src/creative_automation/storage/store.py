@@ -16,6 +16,7 @@ from .engine import build_engine
 from .keys import KeysMixin
 from .leases import LeasesMixin
 from .migrate import SchemaStatus
+from .reviews import ReviewsMixin
 from .stats import StatsMixin, WatchMixin
 from .webhooks import WebhooksMixin
 
@@ -29,11 +30,12 @@ class MetadataStore(
     StatsMixin,
     AlertsMixin,
     WatchMixin,
+    ReviewsMixin,
 ):
     """Campaigns, their leases and checkpoints, provider calls, API keys, webhook deliveries,
-    the audit trail, monitoring aggregates (stats.py) and the agent's alerts, on SQLite or
-    PostgreSQL. Methods take and return plain values and frozen dataclasses (records.py); each
-    call is one transaction.
+    the audit trail, monitoring aggregates (stats.py), the agent's alerts and people's reviews
+    of creatives, on SQLite or PostgreSQL. Methods take and return plain values and frozen
+    dataclasses (records.py); each call is one transaction.
     Thread-safe: build one per process and share it."""
 
     def __init__(self, engine: Engine, *, clock: Clock = utcnow) -> None:

@@ -13,7 +13,7 @@ from . import problems
 from .deps import ApiContext
 from .middleware import BodyLimit, RequestMetrics
 from .ratelimit import KeyRateLimiter
-from .routes import alerts, campaigns, health, outputs
+from .routes import alerts, campaigns, health, outputs, providers, reviews, updates
 from .schemas import ProblemDetail
 
 DESCRIPTION = """\
@@ -69,7 +69,10 @@ def create_app(service: Service) -> FastAPI:
     app.add_middleware(RequestMetrics, metrics=http_metrics)
     app.include_router(campaigns.router)
     app.include_router(outputs.router)
+    app.include_router(reviews.router)
+    app.include_router(updates.router)
     app.include_router(alerts.router)
+    app.include_router(providers.router)
     app.include_router(health.router)
     app.router.routes.append(mcp.route())
     return app

@@ -4,12 +4,13 @@ ORM never reaches a response)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ...agent.comms import Choice, Draft
 from ...compliance.findings import Finding
 from ...storage import (
     Alert,
@@ -19,8 +20,11 @@ from ...storage import (
     Creative,
     CreativeStatus,
     Event,
+    Review,
+    ReviewDecision,
     Severity,
 )
+from ...storage.reviews import MAX_COMMENT, MAX_REVIEWER
 
 UrlFor = Callable[..., str]  # route name + path params → absolute URL
 
@@ -123,12 +127,73 @@ class CampaignPublic(CampaignSummary):
     creatives: list[CreativeProgress]
     links: CampaignLinks
     events: list[EventPublic] | None = Field(None, description="With ?events=true.")
+    brief: dict[str, Any] = Field(description="The brief as submitted (products, locales, …).")
 
 
 class CampaignPage(BaseModel):
     items: list[CampaignSummary]
     next_cursor: str | None
     next_url: str | None
+
+
+class CreativeRef(BaseModel):
+    """One creative of a campaign, by its identity."""
+
+    product_id: str = Field(min_length=1, max_length=64)
+    aspect_ratio: str = Field(min_length=1, max_length=16, examples=["9:16"])
+    locale: str = Field(min_length=1, max_length=35, examples=["es-MX"])
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.product_id, self.aspect_ratio, self.locale)
+
+
+class ReviewRequest(BaseModel):
+    """One decision on one or more creatives (a bulk approval is one request)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decision: ReviewDecision
+    comment: str = Field(
+        "",
+        max_length=MAX_COMMENT,
+        description="Why; required to reject (what to change), optional to approve.",
+    )
+    reviewer: str = Field(
+        min_length=1, max_length=MAX_REVIEWER, description="The person deciding, by name."
+    )
+    creatives: list[CreativeRef] = Field(min_length=1, max_length=1000)
+
+
+class ReviewPublic(BaseModel):
+    """A person's decision on a creative, and the API key that recorded it."""
+
+    product_id: str
+    aspect_ratio: str
+    locale: str
+    decision: ReviewDecision
+    comment: str
+    reviewer: str
+    recorded_by: str = Field(description='The API key: "key <name> (<prefix>)".')
+    reviewed_at: datetime
+
+    @classmethod
+    def of(cls, review: Review) -> ReviewPublic:
+        return cls(
+            product_id=review.product_id,
+            aspect_ratio=review.aspect_ratio,
+            locale=review.locale,
+            decision=review.decision,
+            comment=review.comment,
+            reviewer=review.reviewer,
+            recorded_by=review.api_key,
+            reviewed_at=review.created_at,
+        )
+
+
+class ReviewList(BaseModel):
+    campaign_id: str
+    items: list[ReviewPublic]
 
 
 class CreativePublic(BaseModel):
@@ -146,7 +211,11 @@ class CreativePublic(BaseModel):
     source: str | None
     provider: str | None
     alt_text: str | None
+    message: str | None = Field(description="The copy on the creative, in its locale.")
+    cached: bool = Field(description="Its source came from the generation cache.")
+    corrections: list[str] = Field(description="What the checks corrected, in words.")
     compliance: list[Finding]  # the manifest's own finding record: one contract, not two
+    review: ReviewPublic | None = Field(description="Its latest review; null: awaiting one.")
     download_url: str | None
     created_at: datetime
 
@@ -190,6 +259,86 @@ class Health(BaseModel):
 class Readiness(BaseModel):
     status: str
     checks: dict[str, str]
+
+
+BreakerState = Literal["closed", "open", "half-open"]
+
+
+class ProviderStatus(BaseModel):
+    """One provider over the window: its circuit breaker and what every worker's calls say."""
+
+    name: str
+    offline: bool = Field(description="The procedural generator: the offline last resort.")
+    configured: bool = Field(description="In the deployment's routing chain.")
+    breaker: BreakerState | None = Field(description="Null when it cannot be seen from here.")
+    breaker_note: str | None = Field(description="Why breaker is null.")
+    calls: int = Field(description="Calls that reached the provider (cache hits left out).")
+    failures: int = Field(description="Calls that failed or found it down (not refusals).")
+    cached: int = Field(description="Images the generation cache gave instead of a call.")
+    error_rate: float = Field(description="failures / calls; 0 without calls.")
+    latency_p50_s: float | None = Field(description="Median latency of the successful calls.")
+    latency_p95_s: float | None = Field(description="P95 latency of the successful calls.")
+    spend_usd: float
+
+
+class ProviderList(BaseModel):
+    window_hours: int
+    redis_shared: bool = Field(description="Breakers are shared by every worker through Redis.")
+    items: list[ProviderStatus]
+
+
+Role = Annotated[str, Field(min_length=1, max_length=80)]
+PersonName = Annotated[str | None, Field(min_length=1, max_length=80)]
+Reason = Annotated[
+    str | None,
+    Field(min_length=1, max_length=300, description="Why it is late, in plain words."),
+]
+
+
+class OptionIn(BaseModel):
+    """A way forward the audience could pick, with what it costs them."""
+
+    option: str = Field(min_length=1, max_length=300)
+    tradeoff: str = Field(min_length=1, max_length=300)
+
+    def choice(self) -> Choice:
+        return Choice(option=self.option, tradeoff=self.tradeoff)
+
+
+class DraftRequest(BaseModel):
+    """Who a stakeholder update is for and from, and what the sender knows that the platform
+    does not; the rest comes from the campaign's alerts, creatives and error."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    audience: Role = Field("Campaign stakeholders", description="Who reads it, by role.")
+    audience_name: PersonName = Field(None, description="The reader's name, for the greeting.")
+    sender: PersonName = Field(None, description="Who signs it (a name).")
+    sender_role: Role = Field("Creative operations", description="The signer's role or team.")
+    reason: Reason = None
+    new_eta: date | None = Field(None, description="The new delivery date.")
+    options: list[OptionIn] = Field(default_factory=list, max_length=5)
+
+
+class DraftedUpdate(BaseModel):
+    """A stakeholder update, drafted and recorded in the campaign's audit trail, never sent."""
+
+    campaign_id: str
+    subject: str
+    body: str
+    written_by: str = Field(description='"<provider>:<model>", or "template".')
+    fallback_reason: str | None = Field(None, description="Why the template wrote it.")
+    sent: bool = Field(False, description="Never: a draft is for a person to read and send.")
+
+    @classmethod
+    def of(cls, campaign_id: str, draft: Draft) -> DraftedUpdate:
+        return cls(
+            campaign_id=campaign_id,
+            subject=draft.subject,
+            body=draft.body,
+            written_by=draft.written_by,
+            fallback_reason=draft.fallback_reason,
+        )
 
 
 def summary(campaign: Campaign, url_for: UrlFor) -> CampaignSummary:
@@ -244,6 +393,7 @@ def public(
         ],
         links=links,
         events=None if events is None else [_event(e) for e in events],
+        brief=campaign.brief,
     )
 
 
@@ -257,7 +407,8 @@ def _event(event: Event) -> EventPublic:
     )
 
 
-def creative(item: Creative, url_for: UrlFor) -> CreativePublic:
+def creative(item: Creative, url_for: UrlFor, review: Review | None = None) -> CreativePublic:
+    """The creative as the API shows it, with its latest review (store.reviews) if any."""
     record = item.record
     findings = [
         Finding.model_validate(f) for f in record.get("compliance", []) if isinstance(f, dict)
@@ -275,7 +426,11 @@ def creative(item: Creative, url_for: UrlFor) -> CreativePublic:
         source=record.get("source"),
         provider=record.get("provider"),
         alt_text=record.get("alt_text"),
+        message=record.get("message"),
+        cached=bool(record.get("cached", False)),
+        corrections=[str(c) for c in record.get("corrections", [])],
         compliance=findings,
+        review=None if review is None else ReviewPublic.of(review),
         # a failed creative has no file
         download_url=url_for("download_file", campaign_id=item.campaign_id, path=item.path)
         if item.path and item.status is not CreativeStatus.FAILED

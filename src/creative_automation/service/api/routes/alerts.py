@@ -55,4 +55,4 @@ def acknowledge_alert(
     alert = store.get_alert(alert_id)
     if alert.campaign_id is not None:
         visible(key, store.get_campaign(alert.campaign_id))
-    return AlertPublic.of(store.acknowledge_alert(alert_id, f"key {key.name} ({key.prefix})"))
+    return AlertPublic.of(store.acknowledge_alert(alert_id, key.label))

@@ -31,12 +31,15 @@ HTML_POLICY = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inlin
 
 @router.get("/{campaign_id}/creatives", response_model=CreativeList)
 def list_creatives(request: Request, context: Context, campaign: ReadableCampaign) -> CreativeList:
-    """Every checkpointed creative with its compliance findings and download URL."""
+    """Every checkpointed creative with its compliance findings, its latest review (null:
+    awaiting one) and download URL."""
 
     def url_for(name: str, **params: str) -> str:
         return str(request.url_for(name, **params))
 
-    items = [creative(c, url_for) for c in context.service.store.creatives(campaign.id)]
+    store = context.service.store
+    reviews = {r.key: r for r in store.reviews(campaign.id)}  # one query for them all
+    items = [creative(c, url_for, reviews.get(c.key)) for c in store.creatives(campaign.id)]
     return CreativeList(campaign_id=campaign.id, items=items)
 
 
