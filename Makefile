@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test install install-dev lint typecheck bench bench-providers bench-load bench-compliance bench-agent clean
+.PHONY: demo ui test install install-dev lint typecheck bench bench-providers bench-load bench-compliance bench-agent clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,14 @@ install-dev: $(DEVSTAMP)
 
 demo: $(STAMP)
 	$(BIN)/cap run examples/aurora-summer.yaml --assets examples/assets --out output
+
+# The service and its UI on this machine: the API with embedded workers on :8000 and the UI on
+# :8501, with an API key made once for it (kept, private, in .cap/ui.key). Ctrl-C stops both.
+ui: $(STAMP)
+	@mkdir -p .cap
+	@test -s .cap/ui.key || (umask 077 && $(BIN)/cap keys create --name ui > .cap/ui.key)
+	@$(BIN)/cap serve & api=$$!; trap 'kill $$api 2>/dev/null; wait $$api' EXIT INT TERM; \
+	  CAP_API_KEY=$$(cat .cap/ui.key) CAP_UI_EXAMPLES=examples $(BIN)/cap ui
 
 test: $(DEVSTAMP)
 	$(BIN)/ruff check src tests bench

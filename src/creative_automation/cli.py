@@ -27,6 +27,7 @@ from .cli_console import err, out
 from .cli_console import fail as _fail
 from .cli_mcp import mcp
 from .cli_service import serve, worker
+from .cli_ui import ui
 from .errors import AssetError, CreativeAutomationError
 from .localize import fill_missing_copy
 from .manifest import CreativeRecord, Manifest
@@ -242,6 +243,7 @@ app.command("check")(check)
 app.command("agent")(agent)
 app.command("draft-update")(draft_update)
 app.command("mcp")(mcp)
+app.command("ui")(ui)
 
 
 def main() -> None:

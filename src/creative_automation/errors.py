@@ -17,6 +17,9 @@
     │                                  taken over): what was finished is kept
     ├── QueueUnavailable               the job queue (SQLite file or Redis) cannot be reached
     ├── NotificationError              an alert or update could not be sent (webhook, SMTP)
+    ├── ApiError                       the HTTP API, as its clients (the UI) see it
+    │   ├── ApiUnreachable             nothing answers at the API's URL, or not in time
+    │   └── ApiRefused                 the API answered with an error (its problem+json)
     ├── RequestError                   the HTTP API refuses a request before doing anything
     │   ├── AuthenticationRequired     no API key, or an unknown or revoked one
     │   ├── PermissionDenied           the key's scope does not allow this route
@@ -144,6 +147,30 @@ class QueueUnavailable(CreativeAutomationError):
 class NotificationError(CreativeAutomationError):
     """An alert or a stakeholder message could not be sent (webhook or mail server refused,
     unreachable, or not configured); the message says which channel and why."""
+
+
+class ApiError(CreativeAutomationError):
+    """The HTTP API, as a client of it (the web UI) sees it."""
+
+
+class ApiUnreachable(ApiError):
+    """Nothing answers at the API's URL (not started, wrong CAP_API_URL), or not in time."""
+
+
+class ApiRefused(ApiError):
+    """The API answered with an error: its problem+json title and detail, and every field
+    problem it listed (`problems`, dotted paths as the CLI prints them)."""
+
+    def __init__(self, status: int, title: str, detail: str, problems: list[Problem]) -> None:
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.problems = problems
+        lines = [f"{title} ({status}): {detail}" if detail else f"{title} ({status})"]
+        super().__init__("\n".join([*lines, *(f"  - {p}" for p in problems)]))
+
+    def __reduce__(self) -> tuple[type[ApiRefused], tuple[int, str, str, list[Problem]]]:
+        return (ApiRefused, (self.status, self.title, self.detail, self.problems))
 
 
 class RequestError(CreativeAutomationError):

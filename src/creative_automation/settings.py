@@ -173,6 +173,21 @@ class Settings(BaseSettings):
         None, description="Comma-separated addresses that alert emails go to."
     )
 
+    # --- web UI (issue 7): a client of the HTTP API ---
+    api_url: str = Field(
+        "http://127.0.0.1:8000", description="The HTTP API that `cap ui` talks to."
+    )
+    api_key: SecretStr | None = Field(
+        None, description="The API key `cap ui` sends (write scope to submit and review)."
+    )
+    ui_examples: Path = Field(
+        Path("examples"),
+        description="Folder of the example brief that the UI's Submit page starts from.",
+    )
+    ui_refresh_s: float = Field(
+        3.0, gt=0, le=600, description="How often the UI refreshes while campaigns run."
+    )
+
     @field_validator("rate_limit")
     @classmethod
     def _known_rate(cls, value: str) -> str:

@@ -241,7 +241,7 @@ async def _uploads(
         raise PayloadTooLarge(
             f"{len(files)} files; the limit is {settings.max_upload_files} (CAP_MAX_UPLOAD_FILES)"
         )
-    images, fonts = _named_files(brief)
+    images, fonts = named_files(brief)
     out: dict[str, bytes] = {}
     for _, upload in files:
         name = confined_name(upload.filename)
@@ -287,7 +287,8 @@ def check_renderable(submission: Submission, source: str) -> None:
         raise BriefError(source, [Problem(where, why) for where, why in problems])
 
 
-def _named_files(brief: Brief) -> tuple[set[str], set[str]]:
+def named_files(brief: Brief) -> tuple[set[str], set[str]]:
+    """The files the brief names: images (product assets, logos) and brand fonts."""
     images = {a for p in brief.products for a in p.assets}
     fonts: set[str] = set()
     if brief.brand is not None:
