@@ -249,6 +249,25 @@ def test_k8s_api_deployment_and_service() -> None:
         assert (ports[target] if isinstance(target, str) else target) == port
 
 
+def test_k8s_ui_reaches_the_api_through_its_service_with_a_key_of_its_own() -> None:
+    ui = k8s_object("Deployment", "cap-ui")
+    pod = ui["spec"]["template"]
+    (container,) = pod["spec"]["containers"]
+    check_cap_command(container["command"], "k8s cap-ui")
+    port = int(container["command"][container["command"].index("--port") + 1])
+    assert {p["containerPort"] for p in container["ports"]} == {port}
+    for probe in (container["livenessProbe"], container["readinessProbe"]):
+        assert probe["httpGet"]["path"] == "/_stcore/health", "Streamlit's own health route"
+    env = {e["name"]: e["value"] for e in container["env"]}
+    api_service = k8s_object("Service", "cap-api")
+    assert urlsplit(env["CAP_API_URL"]).hostname == api_service["metadata"]["name"]
+    (source,) = container["envFrom"]
+    secret = k8s_object("Secret", source["secretRef"]["name"])
+    assert set(secret["stringData"]) == {"CAP_API_KEY"}, "the UI holds its key and nothing else"
+    service = k8s_object("Service", "cap-ui")
+    assert service["spec"]["selector"].items() <= pod["metadata"]["labels"].items()
+
+
 def test_k8s_worker_deployment_scales_with_an_hpa() -> None:
     worker = k8s_object("Deployment", "cap-worker")
     pod = worker["spec"]["template"]

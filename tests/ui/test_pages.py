@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Button
 from ui_support import APP, LiveApi, small_brief
 
 from creative_automation.storage import Scope, Severity
@@ -73,6 +74,37 @@ def test_campaigns_without_any_says_how_to_start(
     no_exception(app)
     assert "No campaigns yet" in app.info[0].value
     assert not app.dataframe
+
+
+def test_campaigns_cancel_and_retry_the_selected_one_as_its_state_allows(ui_env: LiveApi) -> None:
+    store = ui_env.service.store
+    owner = store.authenticate(ui_env.write_key)
+    assert owner is not None
+    # queued, but never handed to the queue: it waits until the page acts on it
+    waiting, _ = store.create_campaign(
+        small_brief(campaign_id="ui-cancel"), api_key_id=owner.id, creatives_expected=4
+    )
+    app = page("campaigns")
+
+    def select() -> dict[str, Button]:
+        ids = list(app.dataframe[0].value["ID"])
+        app.session_state["campaign_table"] = {
+            "selection": {"rows": [ids.index(waiting.id)], "columns": [], "cells": []}
+        }
+        app.run()
+        no_exception(app)
+        return {b.label: b for b in app.button}
+
+    buttons = select()
+    assert buttons["Retry"].disabled and not buttons["Cancel"].disabled
+    buttons["Cancel"].click().run()
+    with ui_env.http() as http:
+        assert http.get(f"/v1/campaigns/{waiting.id}").json()["state"] == "cancelled"
+    buttons = select()
+    assert buttons["Cancel"].disabled and not buttons["Retry"].disabled
+    buttons["Retry"].click().run()
+    no_exception(app)
+    assert ui_env.wait_finished(waiting.id)["state"] == "succeeded"
 
 
 # --- Submit ---------------------------------------------------------------------------------
