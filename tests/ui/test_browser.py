@@ -1,5 +1,6 @@
 """End to end in a real browser: `cap serve` (embedded workers) and `cap ui` as processes,
-headless Debian Chromium driven by Playwright. Submit the example brief, wait for its gallery,
+headless Debian Chromium driven by Playwright. Upload the example brief and the files it names,
+submit it, wait for its gallery,
 approve one creative, and read the approval back through the API. Every page is saved as a
 screenshot (into CAP_TEST_SCREENSHOTS too when it is set: that is how docs/ is refreshed)."""
 
@@ -92,8 +93,17 @@ def test_submit_the_example_watch_the_gallery_and_approve_in_chromium(tmp_path: 
             page.wait_for_timeout(200)
             page.screenshot(path=str(shots / f"{name}.png"))
 
+        # the example brief uploaded as a user would: first alone (its kit is missing, and the
+        # page says so with the field path), then with the files it names
         page.goto(f"{ui}/submit")
-        page.get_by_role("button", name="Use the example brief").click()
+        uploads = page.locator("input[type=file]")
+        uploads.nth(0).set_input_files(EXAMPLES / "aurora-summer.yaml")
+        expect(page.get_by_text("1 problem in the brief")).to_be_visible()
+        expect(page.get_by_text("names the brand kit file 'aurora-kit.yaml'")).to_be_visible()
+        assets = EXAMPLES / "assets"
+        uploads.nth(1).set_input_files(
+            [EXAMPLES / "aurora-kit.yaml", assets / "aurora-logo.png", assets / "espresso-cup.png"]
+        )
         expect(page.get_by_text("= 24 creatives")).to_be_visible()
         shot("submit")
         page.get_by_role("button", name="Submit campaign").click()
