@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import threading
-import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,7 +13,6 @@ from typing import Any, TypeVar
 import httpx
 import httpx2
 import pytest
-import uvicorn
 import yaml
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
@@ -41,6 +37,7 @@ from creative_automation.storage import (
     Severity,
 )
 from factories import brief_data, logo, photo
+from live import uvicorn_thread
 
 T = TypeVar("T")
 WRITE_TOOLS = {"submit_brief", "draft_update"}
@@ -355,13 +352,6 @@ def test_the_manifest_and_report_resources_are_the_stored_files(world: World) ->
     assert "<html" in report.text.lower()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(params=["api", "standalone"])
 def api_url(world: World, request: pytest.FixtureRequest) -> Iterator[str]:
     """Under uvicorn in a thread: the whole API with its MCP endpoint at /mcp, or `cap mcp
@@ -371,17 +361,8 @@ def api_url(world: World, request: pytest.FixtureRequest) -> Iterator[str]:
         app = create_app(world.service)
     else:
         app = standalone_app(world.service, host="127.0.0.1")
-    config = uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not running.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{config.port}/mcp"
-    running.should_exit = True
-    thread.join(timeout=10)
+    with uvicorn_thread(app) as base:
+        yield f"{base}/mcp"
 
 
 def over_http(url: str, key: str, tool: str, **arguments: Any) -> CallToolResult:
