@@ -286,3 +286,12 @@ def test_without_a_key_the_page_says_how_to_get_one(monkeypatch: pytest.MonkeyPa
     app = page("campaigns")
     no_exception(app)
     assert "cap keys create" in app.warning[0].value
+
+
+def test_an_unknown_key_is_named_as_the_problem(
+    ui_env: LiveApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CAP_API_KEY", "cap_revoked_or_never_made_0000000000000000000")
+    app = page("campaigns")
+    no_exception(app)
+    assert "unknown or revoked" in app.error[0].value

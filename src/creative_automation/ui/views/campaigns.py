@@ -80,7 +80,7 @@ def listing() -> None:
         return
     running = sum(c.state in badges.ACTIVE for c in items)
     st.caption(
-        f"{len(items)} campaigns · {running} running"
+        f"{len(items)} campaign{'s' if len(items) != 1 else ''} · {running} running"
         + (f" · refreshes every {refresh:g} s" if running else "")
     )
     picked = st.dataframe(
