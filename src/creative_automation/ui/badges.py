@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 
@@ -29,9 +30,21 @@ SEVERITY_COLOUR = {"critical": "red", "warning": "orange", "info": "blue"}
 ACTIVE = frozenset({CampaignState.QUEUED, *RUNNING})  # still moving: the pages refresh
 
 
+# what can start formatting, a link or image, HTML, LaTeX ($), a table, or a Streamlit
+# directive (:red[…], :material/…:); with `[` escaped no link can form, so `(` stays as typed
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>#|~$:])")
+
+
+def plain(text: str) -> str:
+    """Text from the API (names, comments, summaries, error messages) as literal markdown:
+    a reviewer's `**` or `![](http://…)` shows as typed, never as formatting or an image the
+    browser fetches; its line breaks are kept."""
+    return _MARKDOWN.sub(r"\\\1", text).replace("\n", "  \n")
+
+
 def badge(text: str, colour: str) -> str:
     """Streamlit badge markdown; brackets in the text would end the badge early."""
-    safe = text.replace("[", "(").replace("]", ")")
+    safe = text.replace("[", "(").replace("]", ")").replace("\n", " ")
     return f":{colour}-badge[{safe}]"
 
 
@@ -84,6 +97,7 @@ __all__ = [
     "can_retry",
     "creative_status",
     "findings",
+    "plain",
     "review",
     "severity",
     "state",

@@ -68,8 +68,8 @@ def review_line(item: CreativePublic) -> str:
     if review is None:
         return badges.review(None)
     when = review.reviewed_at.strftime("%Y-%m-%d %H:%M")
-    line = f"{badges.review(review.decision)} by **{review.reviewer}** · {when}"
-    return f"{line}\n\n> {review.comment}" if review.comment else line
+    line = f"{badges.review(review.decision)} by **{badges.plain(review.reviewer)}** · {when}"
+    return f"{line}\n\n> {badges.plain(review.comment)}" if review.comment else line
 
 
 # records a review: (keys, decision, the session-state key of the comment's text box or None)
@@ -100,7 +100,7 @@ def card(
                 st.caption("No checks were recorded for this creative.")
             st.markdown("**Corrections made**")
             if item.corrections:
-                st.markdown("\n".join(f"- {c}" for c in item.corrections))
+                st.markdown("\n".join(f"- {badges.plain(c)}" for c in item.corrections))
             else:
                 st.caption("None: it passed as first laid out.")
         st.caption(f"{source_of(item)} · ${item.cost_usd:.3f}")

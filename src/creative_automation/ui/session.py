@@ -11,6 +11,7 @@ import streamlit as st
 
 from ..errors import ApiRefused, ApiUnreachable, ConfigError, Problem
 from ..settings import Settings, load_settings
+from .badges import plain
 from .client import ApiClient
 
 
@@ -44,20 +45,28 @@ def client() -> ApiClient:
 
 def problem_lines(problems: list[Problem]) -> str:
     """Field problems as a markdown list, each with its dotted path."""
-    return "\n".join(f"- `{p.path}`: {p.message}" if p.path else f"- {p.message}" for p in problems)
+    return "\n".join(_problem_line(p) for p in problems)
+
+
+def _problem_line(problem: Problem) -> str:
+    if not problem.path:
+        return f"- {plain(problem.message)}"
+    path = problem.path.replace("`", "'")  # a path is shown as code: no backtick may end it
+    return f"- `{path}`: {plain(problem.message)}"
 
 
 def show_error(exc: ApiUnreachable | ApiRefused) -> None:
     """One readable block: what failed and what to do about it."""
     if isinstance(exc, ApiUnreachable):
-        st.error(f"**The API is not answering.** {exc}", icon=":material/cloud_off:")
+        st.error(f"**The API is not answering.** {plain(str(exc))}", icon=":material/cloud_off:")
         return
     hints = {
         401: "The API key is unknown or revoked: set CAP_API_KEY to a live key.",
         403: "This API key's scope does not allow it: use a key with the write scope.",
         429: "Too many requests with this key: wait a moment and try again.",
     }
-    lines = [f"**{exc.title}** — {exc.detail}" if exc.detail else f"**{exc.title}**"]
+    title = plain(exc.title)
+    lines = [f"**{title}** — {plain(exc.detail)}" if exc.detail else f"**{title}**"]
     if exc.problems:
         lines.append(problem_lines(exc.problems))
     if exc.status in hints:

@@ -10,6 +10,7 @@ import streamlit as st
 from creative_automation.errors import ApiRefused, ApiUnreachable
 from creative_automation.service.api.schemas import AlertPublic, DraftRequest
 from creative_automation.ui import badges, session
+from creative_automation.ui.badges import plain
 
 SHOW = {"Open": "open", "Acknowledged": "acknowledged", "All": "all"}
 
@@ -33,17 +34,19 @@ def alert_card(alert: AlertPublic, names: dict[str, str]) -> None:
         where = names.get(alert.campaign_id or "", alert.campaign_id or "the deployment")
         title.markdown(
             f"{badges.severity(alert.severity.value)} {badges.badge(alert.status.value, 'gray')} "
-            f"**{alert.summary}**  \n{alert.rule} · {where} · seen {alert.occurrences}× · last "
+            f"**{plain(alert.summary)}**  \n{alert.rule} · {plain(where)} · seen "
+            f"{alert.occurrences}× · last "
             f"{alert.last_seen_at:%Y-%m-%d %H:%M}"
         )
         button.button(
             "Acknowledge", key=f"ack:{alert.id}", icon=":material/check:",
             disabled=alert.status.value != "open", on_click=acknowledge, args=(alert.id,),
         )  # fmt: skip
-        st.markdown(f"**Suggested action:** {alert.action}")
+        st.markdown(f"**Suggested action:** {plain(alert.action)}")
         if alert.acknowledged_by:
             st.caption(
-                f"acknowledged by {alert.acknowledged_by} at {alert.acknowledged_at:%Y-%m-%d %H:%M}"
+                f"acknowledged by {plain(alert.acknowledged_by)} at "
+                f"{alert.acknowledged_at:%Y-%m-%d %H:%M}"
             )
         with st.expander("Evidence"):
             st.json(alert.evidence)
@@ -73,9 +76,11 @@ def drafting(names: dict[str, str]) -> None:
             with session.answered(stop=False), st.spinner("Drafting…"):
                 state["draft"] = api.draft(campaign_id, request)
     if (draft := state.get("draft")) is not None:
-        st.markdown(f"**Drafted by** {draft.written_by} · never sent: copy it into your mail")
+        st.markdown(
+            f"**Drafted by** {plain(draft.written_by)} · never sent: copy it into your mail"
+        )
         if draft.fallback_reason:
-            st.caption(f"The template wrote it: {draft.fallback_reason}")
+            st.caption(f"The template wrote it: {plain(draft.fallback_reason)}")
         st.code(draft.subject, language=None)
         st.code(draft.body, language=None, wrap_lines=True)
 
@@ -86,9 +91,9 @@ with session.answered():
     campaigns = api.campaigns()
 names = {c.id: f"{c.name} · {c.id}" for c in campaigns}
 if error := state.pop("alert_error", None):
-    st.error(error, icon=":material/error:")
+    st.error(plain(error), icon=":material/error:")
 if note := state.pop("alert_note", None):
-    st.success(note, icon=":material/task_alt:")
+    st.success(plain(note), icon=":material/task_alt:")
 if not alerts:
     st.success(
         f"**No {show.lower()} alerts.** The monitoring agent (`cap agent`) raises them here when "

@@ -12,6 +12,7 @@ import streamlit as st
 from creative_automation.errors import ApiRefused, ApiUnreachable
 from creative_automation.service.api.schemas import CampaignPublic, CreativePublic
 from creative_automation.ui import badges, gallery, session
+from creative_automation.ui.badges import plain
 
 api = session.client()
 settings = session.settings()
@@ -40,7 +41,7 @@ def choose() -> str:
 
 
 def header(campaign: CampaignPublic) -> None:
-    st.title(campaign.name or campaign.brief_campaign_id)
+    st.title(plain(campaign.name or campaign.brief_campaign_id))
     done, expected = campaign.progress.creatives_done, campaign.progress.creatives_expected
     st.markdown(
         f"{badges.state(campaign.state, campaign.cancel_requested)} · `{campaign.id}` · "
@@ -49,7 +50,7 @@ def header(campaign: CampaignPublic) -> None:
     if campaign.state in badges.ACTIVE:
         st.progress(done / expected if expected else 0.0, text=f"{campaign.state.value}…")
     if campaign.error:
-        st.error(f"**The campaign stopped:** {campaign.error}", icon=":material/error:")
+        st.error(f"**The campaign stopped:** {plain(campaign.error)}", icon=":material/error:")
 
 
 def decide(
@@ -128,7 +129,7 @@ def products(campaign: CampaignPublic, shown: list[CreativePublic]) -> None:
     formats = list(dict.fromkeys(c.aspect_ratio for c in shown))  # as the pipeline made them
     for product_id in names or sorted({c.product_id for c in shown}):
         mine = {c.aspect_ratio: c for c in shown if c.product_id == product_id}
-        st.subheader(names.get(product_id, product_id))
+        st.subheader(plain(names.get(product_id, product_id)))
         columns = st.columns(len(formats))
         for column, ratio in zip(columns, formats, strict=True):
             with column:
@@ -168,9 +169,9 @@ def page() -> None:
     shown = [c for c in items if c.locale == locale]
     toolbar(campaign, shown)
     if error := state.pop("review_error", None):
-        st.error(error, icon=":material/error:")
+        st.error(plain(error), icon=":material/error:")
     if note := state.pop("review_note", None):
-        st.success(note, icon=":material/task_alt:")
+        st.success(plain(note), icon=":material/task_alt:")
     reviewed = sum(c.review is not None for c in items)
     st.caption(f"{len(items)} creatives · {reviewed} reviewed · showing {locale}")
     products(campaign, shown)

@@ -10,6 +10,7 @@ import streamlit as st
 
 from creative_automation.service.api.schemas import CampaignSummary
 from creative_automation.ui import badges, session
+from creative_automation.ui.badges import plain
 
 api = session.client()
 refresh = session.settings().ui_refresh_s
@@ -42,7 +43,7 @@ def table(items: list[CampaignSummary], alerts: Counter[str]) -> list[dict[str, 
 
 def actions(chosen: CampaignSummary) -> None:
     """What can be done with the selected campaign, as its state allows."""
-    st.markdown(f"**{chosen.name}** · `{chosen.id}` · {badges.state(chosen.state)}")
+    st.markdown(f"**{plain(chosen.name)}** · `{chosen.id}` · {badges.state(chosen.state)}")
     opened, retry, cancel, _ = st.columns([1, 1, 1, 3])
     opened.page_link(
         "views/campaign.py", label="Open", icon=":material/open_in_new:",
@@ -54,7 +55,7 @@ def actions(chosen: CampaignSummary) -> None:
     ):  # fmt: skip
         with session.answered(stop=False):
             api.retry(chosen.id)
-            st.toast(f"{chosen.name}: queued again", icon=":material/replay:")
+            st.toast(f"{plain(chosen.name)}: queued again", icon=":material/replay:")
     if cancel.button(
         "Cancel", icon=":material/stop_circle:",
         disabled=not badges.can_cancel(chosen.state, chosen.cancel_requested),
@@ -62,7 +63,7 @@ def actions(chosen: CampaignSummary) -> None:
     ):  # fmt: skip
         with session.answered(stop=False):
             api.cancel(chosen.id)
-            st.toast(f"{chosen.name}: cancel requested", icon=":material/stop_circle:")
+            st.toast(f"{plain(chosen.name)}: cancel requested", icon=":material/stop_circle:")
 
 
 @st.fragment(run_every=timedelta(seconds=refresh))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from creative_automation.ui import briefs, session
+from creative_automation.ui.badges import plain
 
 api = session.client()
 settings = session.settings()
@@ -57,7 +58,7 @@ def summary(checked: briefs.Checked) -> None:
     locales = len(brief.locale_tags)
     total = len(brief.products) * len(brief.formats) * locales
     st.success(
-        f"**{brief.campaign_name}** — {len(brief.products)} products × {locales} locales × "
+        f"**{plain(brief.campaign_name)}** — {len(brief.products)} products × {locales} locales × "
         f"{len(brief.formats)} formats = {total} creatives",
         icon=":material/check_circle:",
     )
@@ -71,7 +72,8 @@ def summary(checked: briefs.Checked) -> None:
         )
     if checked.missing:
         st.warning(
-            "Attach the files the brief names before submitting: " + ", ".join(checked.missing),
+            "Attach the files the brief names before submitting: "
+            + plain(", ".join(checked.missing)),
             icon=":material/attach_file:",
         )
 
