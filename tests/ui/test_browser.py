@@ -122,6 +122,15 @@ def test_submit_the_example_watch_the_gallery_and_approve_in_chromium(tmp_path: 
         page.get_by_role("button", name="Approve", exact=True).first.click()
         expect(page.get_by_text("1 creative approved by Dana Okafor")).to_be_visible()
         shot("campaign")
+        # a creative's checks: each measured value against its threshold, and the corrections
+        page.get_by_role("button", name="Checks and corrections").first.click()
+        expect(page.get_by_text("Corrections made").first).to_be_visible()
+        expect(
+            page.locator("[data-testid='stPopoverBody'] [data-testid='stDataFrame']")
+        ).to_be_visible()
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(shots / "checks.png"))
+        page.keyboard.press("Escape")
 
         campaign_id = page.url.split("id=")[1].split("&")[0]
         with httpx.Client(base_url=api, headers={"Authorization": f"Bearer {key}"}) as http:

@@ -17,6 +17,7 @@ from .client import ApiClient
 
 THUMB_PX = 480  # the long side of a gallery image: sharp in a column, a fraction of the bytes
 Key = tuple[str, str, str]  # (product id, aspect ratio, locale)
+WORST_FIRST = ("fail", "warn", "pass", "skipped")
 
 
 def key_of(item: CreativePublic) -> Key:
@@ -59,7 +60,8 @@ def findings_table(item: CreativePublic) -> list[dict[str, object]]:
             "threshold": "" if f.threshold is None else str(f.threshold),
             "detail": f.detail,
         }
-        for f in item.compliance
+        # what needs the reviewer first, as the report orders them
+        for f in sorted(item.compliance, key=lambda f: WORST_FIRST.index(f.status))
     ]
 
 
