@@ -5,7 +5,7 @@ stack trace)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import streamlit as st
 
@@ -75,11 +75,13 @@ def show_error(exc: ApiUnreachable | ApiRefused) -> None:
 
 
 @contextmanager
-def answered(*, stop: bool = True) -> Iterator[None]:
-    """Run API calls; an error is shown as one block, then the page stops (`stop`) or goes on
-    (an action that failed leaves the rest of the page usable)."""
+def answered(*, stop: bool = True, loading: str | None = None) -> Iterator[None]:
+    """Run API calls, saying `loading` if they take more than half a second; an error is
+    shown as one block, then the page stops (`stop`) or goes on (an action that failed leaves
+    the rest of the page usable)."""
     try:
-        yield
+        with st.spinner(loading) if loading else nullcontext():
+            yield
     except (ApiUnreachable, ApiRefused) as exc:
         show_error(exc)
         if stop:

@@ -86,7 +86,7 @@ def drafting(names: dict[str, str]) -> None:
 
 
 show = st.segmented_control("Show", list(SHOW), default="Open") or "Open"
-with session.answered():
+with session.answered(loading="Loading alerts…"):
     alerts = api.alerts(SHOW[show]).items
     campaigns = api.campaigns()
 names = {c.id: f"{c.name} · {c.id}" for c in campaigns}

@@ -24,7 +24,7 @@ def choose() -> str:
     """The campaign in ?id=, else the one picked here (the newest first)."""
     if chosen := st.query_params.get("id"):
         return chosen
-    with session.answered():
+    with session.answered(loading="Loading campaigns…"):
         items = api.campaigns()
     if not items:
         st.title("Campaign")
@@ -151,7 +151,7 @@ with session.answered():
 
 @st.fragment(run_every=timedelta(seconds=settings.ui_refresh_s) if live else None)
 def page() -> None:
-    with session.answered():
+    with session.answered(loading="Loading the campaign…"):
         campaign = api.campaign(campaign_id)
         items = api.creatives(campaign_id).items
     if live and campaign.state not in badges.ACTIVE:
@@ -174,7 +174,8 @@ def page() -> None:
         st.success(plain(note), icon=":material/task_alt:")
     reviewed = sum(c.review is not None for c in items)
     st.caption(f"{len(items)} creatives · {reviewed} reviewed · showing {locale}")
-    products(campaign, shown)
+    with session.answered(loading="Loading the creatives…"):
+        products(campaign, shown)
     archive(campaign)
 
 

@@ -68,7 +68,7 @@ def actions(chosen: CampaignSummary) -> None:
 
 @st.fragment(run_every=timedelta(seconds=refresh))
 def listing() -> None:
-    with session.answered():
+    with session.answered(loading="Loading campaigns…"):
         items = api.campaigns()
         alerts = Counter(a.campaign_id for a in api.alerts().items if a.campaign_id)
     if not items:

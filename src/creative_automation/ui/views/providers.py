@@ -13,7 +13,7 @@ BREAKER = {"closed": "🟢 closed", "half-open": "🟡 half-open", "open": "🔴
 api = session.client()
 st.title("Providers")
 label = st.segmented_control("Window", list(WINDOWS), default="24 hours") or "24 hours"
-with session.answered():
+with session.answered(loading="Loading provider figures…"):
     listing = api.providers(WINDOWS[label])
 
 if not listing.items:
