@@ -40,7 +40,7 @@ from factories import brief_data, logo, photo
 from live import uvicorn_thread
 
 T = TypeVar("T")
-WRITE_TOOLS = {"submit_brief", "draft_update"}
+WRITE_TOOLS = {"submit_brief", "draft_update", "review_creatives"}
 READ_TOOLS = {
     "validate_brief",
     "list_campaigns",
@@ -48,6 +48,7 @@ READ_TOOLS = {
     "get_creatives",
     "get_findings",
     "list_alerts",
+    "list_reviews",
 }
 THROTTLE = timedelta(minutes=30)
 
@@ -324,6 +325,38 @@ def test_a_key_sees_only_its_own_campaigns_and_read_keys_cannot_submit(world: Wo
     assert data(call(admin, "get_campaign", campaign_id=world.campaign_id))["state"] == "succeeded"
     reader = build_mcp_server(world.service, key=world.key("read"))
     refused = call(reader, "submit_brief", brief=yaml.safe_dump(small_brief()))
+    assert refused.is_error and "write scope" in text(refused)
+
+
+def test_review_creatives_records_the_person_and_the_outputs_show_it(world: World) -> None:
+    cid = world.campaign_id
+    refs = [
+        {"product_id": r["product_id"], "aspect_ratio": r["aspect_ratio"], "locale": r["locale"]}
+        for r in world.manifest["creatives"]
+    ]
+    writer = build_mcp_server(world.service, key=world.key("write"))
+    unreasoned = call(writer, "review_creatives", campaign_id=cid, decision="rejected",
+                      reviewer="Ana Ruiz", creatives=refs[:1])  # fmt: skip
+    assert unreasoned.is_error and "comment" in text(unreasoned)
+    done = data(call(writer, "review_creatives", campaign_id=cid, decision="approved",
+                     reviewer="Ana Ruiz", creatives=refs, comment="ready for launch"))  # fmt: skip
+    assert [(i["decision"], i["reviewer"]) for i in done["items"]] == [("approved", "Ana Ruiz")] * 2
+    assert all(i["recorded_by"].startswith("key write (") for i in done["items"])
+    # stdio is the local user, as with the CLI
+    local = build_mcp_server(world.service)
+    data(call(local, "review_creatives", campaign_id=cid, decision="rejected",
+              reviewer="Ben Ito", creatives=refs[:1], comment="CTA is cut off"))  # fmt: skip
+    current = data(call(local, "list_reviews", campaign_id=cid))["items"]
+    assert sorted((i["decision"], i["recorded_by"]) for i in current) == [
+        ("approved", f"key write ({world.key('write').prefix})"),
+        ("rejected", "local user (cap mcp)"),
+    ]
+    assert len(data(call(local, "list_reviews", campaign_id=cid, history=True))["items"]) == 3
+    manifest = json.loads(world.service.files.read(cid, "manifest.json"))
+    assert (manifest["totals"]["approved"], manifest["totals"]["rejected"]) == (1, 1)
+    reader = build_mcp_server(world.service, key=world.key("read"))
+    refused = call(reader, "review_creatives", campaign_id=cid, decision="approved",
+                   reviewer="Ana Ruiz", creatives=refs)  # fmt: skip
     assert refused.is_error and "write scope" in text(refused)
 
 

@@ -17,9 +17,18 @@ from pydantic import Field
 
 from ..errors import CreativeAutomationError
 from ..service.api.problems import kind_of
-from ..service.api.schemas import DraftedUpdate, OptionIn, PersonName, Reason, Role
+from ..service.api.schemas import (
+    CreativeRef,
+    DraftedUpdate,
+    OptionIn,
+    PersonName,
+    Reason,
+    ReviewList,
+    Role,
+)
 from ..service.context import Service
-from ..storage import ApiKey, CampaignState
+from ..storage import ApiKey, CampaignState, ReviewDecision
+from ..storage.reviews import MAX_COMMENT, MAX_REVIEWER
 from . import mcp_tools as tools
 from . import updates
 from .comms import Person
@@ -41,6 +50,7 @@ partially_succeeded, failed, cancelled). Explain results from get_creatives and 
 cap://campaigns/{campaign_id}/manifest and .../report resources for the full record.
 Every finding has a measured value and threshold: quote them rather than guess. For a late or
 troubled campaign, draft_update drafts the stakeholder email (never sent): show it to the user.
+review_creatives records a person's approval or rejection (with why); only when they decided it.
 """
 
 CampaignId = Annotated[
@@ -154,6 +164,33 @@ def build_mcp_server(service: Service, *, key: ApiKey | None = None) -> MCPServe
         """The monitoring agent's alerts, newest first: rule, severity, summary, evidence and
         the action it recommends."""
         return _run(lambda: tools.list_alerts(service, access(ctx), status, campaign_id, limit))
+
+    @server.tool(annotations=WRITES)
+    def review_creatives(
+        ctx: Context,
+        campaign_id: CampaignId,
+        decision: ReviewDecision,
+        reviewer: Annotated[
+            str, Field(min_length=1, max_length=MAX_REVIEWER, description="The person, by name.")
+        ],
+        creatives: Annotated[list[CreativeRef], Field(min_length=1, max_length=1000)],
+        comment: Annotated[
+            str, Field(max_length=MAX_COMMENT, description="Required to reject: what to change.")
+        ] = "",
+    ) -> ReviewList:
+        """Approve or reject creatives (product_id, aspect_ratio, locale each) on behalf of
+        the named person, who must have decided it: never approve on your own judgement. The
+        latest decision counts; the campaign's manifest and report show it."""
+        return _run(
+            lambda: tools.review_creatives(
+                service, access(ctx), campaign_id, decision, reviewer, creatives, comment
+            )
+        )
+
+    @server.tool(annotations=READ_ONLY)
+    def list_reviews(ctx: Context, campaign_id: CampaignId, history: bool = False) -> ReviewList:
+        """Each reviewed creative's current decision (who, when, why), or every decision."""
+        return _run(lambda: tools.list_reviews(service, access(ctx), campaign_id, history))
 
     @server.tool(annotations=WRITES)
     async def draft_update(

@@ -12,19 +12,31 @@ from ..brief import BriefSyntax
 from ..compliance.findings import Finding
 from ..errors import BriefError, NotReady, PayloadTooLarge, PermissionDenied
 from ..service import campaigns as actions
+from ..service import reviews
 from ..service.api.deps import visible
 from ..service.api.intake import Submission, brief_from_text, check_renderable
 from ..service.api.schemas import (
     AlertPublic,
     CampaignFields,
     CreativeProgress,
+    CreativeRef,
     FieldProblem,
+    ReviewList,
+    ReviewPublic,
     creative,
     public,
 )
 from ..service.context import Service
 from ..settings import Settings
-from ..storage import AlertStatus, ApiKey, Campaign, CampaignState, CreativeStatus, Scope
+from ..storage import (
+    AlertStatus,
+    ApiKey,
+    Campaign,
+    CampaignState,
+    CreativeStatus,
+    ReviewDecision,
+    Scope,
+)
 
 AlertFilter = Literal["open", "acknowledged", "resolved", "unresolved", "all"]
 PROBLEMS = ("warn", "fail")
@@ -64,6 +76,11 @@ class Access:
         """The campaign if the caller may act on it: it sees it, with the write scope."""
         self.require(Scope.WRITE)
         return self.campaign(service, campaign_id)
+
+    @property
+    def label(self) -> str:
+        """Who records what this caller does: the key, or the local user of `cap mcp`."""
+        return self.key.label if self.key is not None else "local user (cap mcp)"
 
     @property
     def owner(self) -> str | None:
@@ -267,6 +284,29 @@ def list_alerts(
         limit=limit,
     )
     return AlertList(items=[AlertPublic.of(a) for a in alerts])
+
+
+def review_creatives(
+    service: Service,
+    access: Access,
+    campaign_id: str,
+    decision: ReviewDecision,
+    reviewer: str,
+    creatives: list[CreativeRef],
+    comment: str,
+) -> ReviewList:
+    """Record a person's decision on creatives, as the API does (the store checks each one
+    and the comment; the published manifest and report show it)."""
+    campaign = access.writable(service, campaign_id)
+    keys = [c.key for c in creatives]
+    done = reviews.review(service, campaign.id, keys, decision, comment, reviewer, access.label)
+    return ReviewList(campaign_id=campaign.id, items=[ReviewPublic.of(r) for r in done])
+
+
+def list_reviews(service: Service, access: Access, campaign_id: str, history: bool) -> ReviewList:
+    campaign = access.campaign(service, campaign_id)
+    found = service.store.reviews(campaign.id, history=history)
+    return ReviewList(campaign_id=campaign.id, items=[ReviewPublic.of(r) for r in found])
 
 
 def read_output(service: Service, access: Access, campaign_id: str, relpath: str) -> bytes:
