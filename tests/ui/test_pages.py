@@ -219,6 +219,22 @@ def test_campaign_approve_one_and_reject_in_bulk_are_stored(ui_env: LiveApi) -> 
     assert r"Logo \*\*too\*\* close to the edge !\[x\](http\://evil.example/x.png)" in source
 
 
+def test_campaign_not_started_yet_says_so_and_shows_its_progress(ui_env: LiveApi) -> None:
+    store = ui_env.service.store
+    owner = store.authenticate(ui_env.write_key)
+    assert owner is not None
+    waiting, _ = store.create_campaign(  # queued, never handed to the queue
+        small_brief(campaign_id="ui-waiting"), api_key_id=owner.id, creatives_expected=4
+    )
+    app = page("campaign", id=waiting.id)
+    no_exception(app)
+    assert "No creatives yet" in shown(app.info[0].value)
+    assert "queued" in shown(app.info[0].value)
+    assert "0 / 4 creatives" in texts(app)
+    assert app.get("progress")[0].value == 0
+    store.request_cancel(waiting.id)  # nothing left waiting for a worker
+
+
 def test_campaign_that_does_not_exist_is_a_message(ui_env: LiveApi) -> None:
     app = page("campaign", id="cmp_NOSUCHCAMPAIGN")
     no_exception(app)
