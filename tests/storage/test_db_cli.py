@@ -33,13 +33,13 @@ def cap(*args: str, code: int = 0) -> str:
 
 
 def test_db_upgrade_current_and_downgrade(db: str) -> None:
-    assert "revision none, head 0004: missing (run `cap db upgrade`)" in cap("db", "current")
-    assert "empty → 0004" in cap("db", "upgrade")
-    assert "already at 0004" in cap("db", "upgrade")
-    assert "revision 0004, head 0004: current" in cap("db", "current")
+    assert "revision none, head 0005: missing (run `cap db upgrade`)" in cap("db", "current")
+    assert "empty → 0005" in cap("db", "upgrade")
+    assert "already at 0005" in cap("db", "upgrade")
+    assert "revision 0005, head 0005: current" in cap("db", "current")
     with opened(db) as store:
-        assert store.current_revision() == store.head_revision() == "0004"
-    assert "0004 → base" in cap("db", "downgrade")  # to base by default, no questions asked
+        assert store.current_revision() == store.head_revision() == "0005"
+    assert "0005 → base" in cap("db", "downgrade")  # to base by default, no questions asked
     with opened(db) as store:
         assert store.current_revision() is None
         assert "campaigns" not in inspect(store.engine).get_table_names()

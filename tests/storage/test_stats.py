@@ -86,3 +86,38 @@ def test_creatives_provider_calls_and_deliveries(store: MetadataStore) -> None:
     }  # fmt: skip
     assert store.delivery_counts()[DeliveryStatus.DELIVERED] == 1
     assert store.delivery_counts()[DeliveryStatus.PENDING] == 1
+
+
+def test_provider_tallies_count_spend_and_interpolate_latency_in_the_window(
+    store: MetadataStore, clock: FakeClock
+) -> None:
+    campaign, _ = store.create_campaign(BRIEF)
+
+    def call(provider: str, latency: float, cost: float, outcome: CallOutcome) -> None:
+        store.record_provider_call(
+            campaign.id, provider=provider, model="m", latency_s=latency, cost_usd=cost,
+            outcome=outcome,
+        )  # fmt: skip
+
+    call("openai", 99.0, 0.04, CallOutcome.OK)  # before the window: not counted
+    clock.advance(timedelta(hours=2))
+    since = clock()
+    for seconds in (4.0, 1.0, 3.0, 2.0):
+        call("openai", seconds, 0.04, CallOutcome.OK)
+    call("openai", 30.0, 0.0, CallOutcome.UNAVAILABLE)
+    call("openai", 0.0, 0.0, CallOutcome.CACHED)
+    call("stability", 6.0, 0.03, CallOutcome.OK)
+    call("firefly", 5.0, 0.0, CallOutcome.FAILED)  # no successful call: no latency
+    tallies = {t.provider: t for t in store.provider_tallies(since)}
+    assert list(tallies) == ["firefly", "openai", "stability"]
+    openai = tallies["openai"]
+    assert openai.outcomes == {
+        CallOutcome.OK: 4, CallOutcome.UNAVAILABLE: 1, CallOutcome.CACHED: 1,
+    }  # fmt: skip
+    assert openai.spend_usd == pytest.approx(0.16)
+    # the same on both backends: PostgreSQL's percentile_cont, or the same interpolation
+    assert openai.latency_p50_s == pytest.approx(2.5)
+    assert openai.latency_p95_s == pytest.approx(3.85)  # never beyond the slowest call (4 s)
+    assert tallies["stability"].latency_p50_s == tallies["stability"].latency_p95_s == 6.0
+    assert tallies["firefly"].latency_p50_s is None and tallies["firefly"].spend_usd == 0.0
+    assert store.provider_tallies(clock() + timedelta(seconds=1)) == []

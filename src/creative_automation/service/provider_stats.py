@@ -3,8 +3,6 @@ the deployment sees it: the one computation behind the agent's incidents and /v1
 
 from __future__ import annotations
 
-import statistics
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -12,7 +10,8 @@ from datetime import timedelta
 from ..providers.chain import OFFLINE
 from ..providers.resilience import breaker_states
 from ..providers.setup import provider_names
-from ..storage import CallOutcome, ProviderCall
+from ..storage import CallOutcome
+from ..storage.stats import ProviderTally
 from .context import Service
 
 _FAILED_CALLS = frozenset({CallOutcome.UNAVAILABLE, CallOutcome.FAILED})  # a refusal is not one
@@ -43,41 +42,31 @@ def remote_providers(service: Service) -> list[str]:
     return [n for n in provider_names(service.settings) if n != OFFLINE]
 
 
-def _usage(name: str, mine: Sequence[ProviderCall], *, configured: bool) -> ProviderUsage:
-    """`name`'s numbers from its calls `mine`."""
-    made = [c for c in mine if c.outcome is not CallOutcome.CACHED]
-    latencies = sorted(c.latency_s for c in made if c.outcome is CallOutcome.OK)
+def _usage(name: str, tally: ProviderTally | None, *, configured: bool) -> ProviderUsage:
+    """`name`'s numbers from its tally (None: not called in the window)."""
+    outcomes = tally.outcomes if tally is not None else {}
+    cached = outcomes.get(CallOutcome.CACHED, 0)
     return ProviderUsage(
         name=name,
         offline=name == OFFLINE,
         configured=configured,
-        calls=len(made),
-        failures=sum(c.outcome in _FAILED_CALLS for c in made),
-        cached=len(mine) - len(made),
-        latency_p50_s=statistics.median(latencies) if latencies else None,
-        latency_p95_s=_p95(latencies),
-        spend_usd=sum(c.cost_usd for c in mine),
+        calls=sum(outcomes.values()) - cached,
+        failures=sum(n for outcome, n in outcomes.items() if outcome in _FAILED_CALLS),
+        cached=cached,
+        latency_p50_s=tally.latency_p50_s if tally is not None else None,
+        latency_p95_s=tally.latency_p95_s if tally is not None else None,
+        spend_usd=tally.spend_usd if tally is not None else 0.0,
     )
-
-
-def _p95(latencies: list[float]) -> float | None:
-    """Interpolated between the calls seen (inclusive): never above the slowest of them, as
-    the default (exclusive) method's extrapolation is on a handful of calls."""
-    if len(latencies) >= 2:
-        return statistics.quantiles(latencies, n=20, method="inclusive")[-1]
-    return latencies[0] if latencies else None
 
 
 def provider_usage(service: Service, window: timedelta) -> list[ProviderUsage]:
     """Every configured provider (in the chain's order, the offline one last) and any other
     that was called in the last `window`, with its numbers."""
     configured = provider_names(service.settings)
-    by_name: dict[str, list[ProviderCall]] = defaultdict(list)
-    for call in service.store.provider_calls_since(service.store.now() - window):
-        by_name[call.provider].append(call)
-    others = sorted(set(by_name) - set(configured))
+    tallies = {t.provider: t for t in service.store.provider_tallies(service.store.now() - window)}
+    others = sorted(set(tallies) - set(configured))
     return [
-        _usage(name, by_name.get(name, []), configured=name in configured)
+        _usage(name, tallies.get(name), configured=name in configured)
         for name in [*configured, *others]
     ]
 

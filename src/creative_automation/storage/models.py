@@ -173,7 +173,7 @@ class ProviderCallRow(Base):
     latency_s: Mapped[float] = mapped_column(Float)
     cost_usd: Mapped[float] = mapped_column(Float)
     outcome: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)  # read by time window
 
 
 class WebhookDeliveryRow(Base):

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, case, cast, extract, func, or_, select
-from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy import ColumnElement, Float, and_, case, cast, extract, func, or_, select
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from .base import StoreBase
 from .campaigns import campaign
 from .models import CampaignRow, CreativeRow, ProviderCallRow, WebhookDeliveryRow
-from .records import Campaign, ProviderCall, from_row
+from .records import Campaign
 from .states import TERMINAL, CallOutcome, CampaignState, CreativeStatus, DeliveryStatus
 
 Column = ColumnElement[Any] | QueryableAttribute[Any]
@@ -26,6 +26,19 @@ class Histogram:
     buckets: tuple[tuple[float, int], ...]
     count: int
     total: float
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderTally:
+    """One provider's calls in a window: how many ended each way, what they all cost, and the
+    median and 95th percentile latency of its successful ones (interpolated between the calls
+    seen, never beyond the slowest)."""
+
+    provider: str
+    outcomes: dict[CallOutcome, int]
+    spend_usd: float
+    latency_p50_s: float | None
+    latency_p95_s: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +121,14 @@ class StatsMixin(StoreBase):
         return (func.julianday(end) - func.julianday(start)) * 86400.0
 
 
+def _percentile(ordered: Sequence[float], share: float) -> float:
+    """Linear interpolation between the closest ranks, as PostgreSQL's percentile_cont."""
+    position = (len(ordered) - 1) * share
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
 def _histogram_columns(value: Column, bounds: Sequence[float]) -> list[ColumnElement[Any]]:
     return [
         func.count(),
@@ -144,15 +165,51 @@ class WatchMixin(StoreBase):
         with self._read() as session:
             return [campaign(r) for r in session.scalars(query)]
 
-    def provider_calls_since(self, since: datetime) -> list[ProviderCall]:
-        """Every provider call of the deployment since `since`, oldest first."""
-        query = (
-            select(ProviderCallRow)
-            .where(ProviderCallRow.created_at >= since)
-            .order_by(ProviderCallRow.id)
+    def provider_tallies(self, since: datetime) -> list[ProviderTally]:
+        """Each provider called since `since`, by name: counted and summed by the database
+        (GROUP BY over the created_at index), never every call row into this process. The
+        percentiles too on PostgreSQL (percentile_cont); SQLite has none, so there the
+        successful calls' latencies are read, one column, and interpolated the same way."""
+        row = ProviderCallRow
+        recent = row.created_at >= since
+        counts = (
+            select(
+                row.provider, row.outcome, func.count(), func.coalesce(func.sum(row.cost_usd), 0.0)
+            )
+            .where(recent)
+            .group_by(row.provider, row.outcome)
         )
+        ok = and_(recent, row.outcome == CallOutcome.OK.value)
         with self._read() as session:
-            return [
-                from_row(ProviderCall, r, outcome=CallOutcome(r.outcome))
-                for r in session.scalars(query)
-            ]
+            outcomes: dict[str, dict[CallOutcome, int]] = {}
+            spend: dict[str, float] = {}
+            for provider, outcome, n, cost in session.execute(counts):
+                outcomes.setdefault(provider, {})[CallOutcome(outcome)] = int(n)
+                spend[provider] = spend.get(provider, 0.0) + float(cost)
+            latency = self._latency_percentiles(session, ok)
+        return [
+            ProviderTally(name, outcomes[name], spend[name], *latency.get(name, (None, None)))
+            for name in sorted(outcomes)
+        ]
+
+    def _latency_percentiles(
+        self, session: Session, where: ColumnElement[bool]
+    ) -> dict[str, tuple[float, float]]:
+        row = ProviderCallRow
+        if self.dialect == "postgresql":
+            query = (
+                select(
+                    row.provider,
+                    func.percentile_cont(0.5).within_group(row.latency_s),
+                    func.percentile_cont(0.95).within_group(row.latency_s),
+                )
+                .where(where)
+                .group_by(row.provider)
+            )
+            return {p: (float(p50), float(p95)) for p, p50, p95 in session.execute(query)}
+        seen: dict[str, list[float]] = {}
+        for provider, seconds in session.execute(
+            select(row.provider, row.latency_s).where(where).order_by(row.latency_s)
+        ):
+            seen.setdefault(provider, []).append(float(seconds))
+        return {p: (_percentile(v, 0.5), _percentile(v, 0.95)) for p, v in seen.items()}
