@@ -4,7 +4,7 @@ the deployment sees it: the one computation behind the agent's incidents and /v1
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from ..providers.chain import OFFLINE
@@ -42,20 +42,19 @@ def remote_providers(service: Service) -> list[str]:
     return [n for n in provider_names(service.settings) if n != OFFLINE]
 
 
-def _usage(name: str, tally: ProviderTally | None, *, configured: bool) -> ProviderUsage:
-    """`name`'s numbers from its tally (None: not called in the window)."""
-    outcomes = tally.outcomes if tally is not None else {}
-    cached = outcomes.get(CallOutcome.CACHED, 0)
+def _usage(tally: ProviderTally, *, configured: bool) -> ProviderUsage:
+    """The provider's numbers from its tally."""
+    cached = tally.outcomes.get(CallOutcome.CACHED, 0)
     return ProviderUsage(
-        name=name,
-        offline=name == OFFLINE,
+        name=tally.provider,
+        offline=tally.provider == OFFLINE,
         configured=configured,
-        calls=sum(outcomes.values()) - cached,
-        failures=sum(n for outcome, n in outcomes.items() if outcome in _FAILED_CALLS),
+        calls=sum(tally.outcomes.values()) - cached,
+        failures=sum(n for outcome, n in tally.outcomes.items() if outcome in _FAILED_CALLS),
         cached=cached,
-        latency_p50_s=tally.latency_p50_s if tally is not None else None,
-        latency_p95_s=tally.latency_p95_s if tally is not None else None,
-        spend_usd=tally.spend_usd if tally is not None else 0.0,
+        latency_p50_s=tally.latency_p50_s,
+        latency_p95_s=tally.latency_p95_s,
+        spend_usd=tally.spend_usd,
     )
 
 
@@ -65,8 +64,9 @@ def provider_usage(service: Service, window: timedelta) -> list[ProviderUsage]:
     configured = provider_names(service.settings)
     tallies = {t.provider: t for t in service.store.provider_tallies(service.store.now() - window)}
     others = sorted(set(tallies) - set(configured))
+    idle = ProviderTally("", {}, 0.0, None, None)  # not called in the window
     return [
-        _usage(name, tallies.get(name), configured=name in configured)
+        _usage(tallies.get(name) or replace(idle, provider=name), configured=name in configured)
         for name in [*configured, *others]
     ]
 

@@ -56,11 +56,13 @@ def publish_review_state(service: Service, campaign_id: str) -> bool:
     moved on.
     """
     files, store = service.files, service.store
+    current = store.reviews(campaign_id)
     if not files.exists(campaign_id):
         return False
+    if not current:  # reviews are never taken back: outputs written without any are current
+        return True
     campaign = store.get_campaign(campaign_id)
     brief = parse_brief(campaign.brief, source=f"campaign {campaign_id}")
-    current = store.reviews(campaign_id)
     for _ in range(MAX_REPUBLISH):
         published = Manifest.model_validate_json(files.read(campaign_id, MANIFEST))
         manifest = with_reviews(published, {r.key: review_record(r) for r in current})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 from datetime import timedelta
 from typing import Annotated
 
@@ -47,18 +48,7 @@ def _status(usage: ProviderUsage, state: str | None, note: str | None) -> Provid
     if state is not None and breaker is None:  # a state purgatory added since: say so
         note = f"unknown breaker state {state!r}"
     return ProviderStatus(
-        name=usage.name,
-        offline=usage.offline,
-        configured=usage.configured,
-        breaker=breaker,
-        breaker_note=note,
-        calls=usage.calls,
-        failures=usage.failures,
-        cached=usage.cached,
-        error_rate=usage.error_rate,
-        latency_p50_s=usage.latency_p50_s,
-        latency_p95_s=usage.latency_p95_s,
-        spend_usd=usage.spend_usd,
+        **asdict(usage), error_rate=usage.error_rate, breaker=breaker, breaker_note=note
     )
 
 
