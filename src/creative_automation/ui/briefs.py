@@ -8,15 +8,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from ..brief import Brief, BriefSyntax
 from ..errors import BriefError, CreativeAutomationError, Problem
-from ..service.api.intake import brief_from_text, named_files
+from ..service.api.intake import KIT_SUFFIXES, brief_from_text, named_files
 from ..settings import Settings
 
 EXAMPLE = "aurora-summer.yaml"
-KIT_SUFFIXES = (".yaml", ".yml", ".json")
 ATTACHABLE = {
     ".png",
     ".jpg",
@@ -40,7 +37,6 @@ class Checked:
     problems: list[Problem]
     named: list[str] = field(default_factory=list)  # every file the brief names
     missing: list[str] = field(default_factory=list)  # named, not attached
-    unused: list[str] = field(default_factory=list)  # attached, never named (not sent)
 
     @property
     def ready(self) -> bool:
@@ -51,22 +47,12 @@ def syntax_of(name: str) -> BriefSyntax:
     return "json" if name.lower().endswith(".json") else "yaml"
 
 
-def kit_name(text: str) -> str | None:
-    """The brand kit file a brief names (`brand: kit.yaml`), if it names one."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return None
-    brand = data.get("brand") if isinstance(data, dict) else None
-    return brand if isinstance(brand, str) and brand.lower().endswith(KIT_SUFFIXES) else None
-
-
 def check(name: str, text: str, attached: Mapping[str, bytes], settings: Settings) -> Checked:
     """Check the brief `text` (file name `name`) with the files `attached` (by name)."""
     if not text.strip():
         return Checked(None, [Problem("", "the brief is empty")])
-    kit = kit_name(text)
-    kits = {kit: attached[kit]} if kit and kit in attached else {}
+    # as the API takes them: any attached YAML or JSON file may be the kit the brief names
+    kits = {n: data for n, data in attached.items() if n.lower().endswith(KIT_SUFFIXES)}
     try:
         submission = brief_from_text(text.encode(), syntax_of(name), settings, kits)
     except BriefError as exc:
@@ -74,13 +60,12 @@ def check(name: str, text: str, attached: Mapping[str, bytes], settings: Setting
     except CreativeAutomationError as exc:  # a brief over the deployment's limits
         return Checked(None, [Problem("", str(exc))])
     images, fonts = named_files(submission.brief)
-    named = sorted(images | fonts | set(kits))
+    named = sorted(images | fonts | ({submission.kit} if submission.kit else set()))
     return Checked(
         submission.brief,
         [],
         named=named,
         missing=[n for n in named if n not in attached],
-        unused=sorted(set(attached) - set(named)),
     )
 
 
@@ -106,4 +91,4 @@ def _files(folder: Path) -> list[Path]:
     ]
 
 
-__all__ = ["EXAMPLE", "Checked", "check", "example", "kit_name", "syntax_of"]
+__all__ = ["EXAMPLE", "Checked", "check", "example", "syntax_of"]

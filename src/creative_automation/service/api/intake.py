@@ -31,6 +31,7 @@ FONT_MAGIC = {b"\x00\x01\x00\x00": "ttf", b"true": "ttf", b"OTTO": "otf", b"ttcf
 FONT_MAGIC |= {b"wOFF": "woff", b"wOF2": "woff2"}
 FORM_FIELDS = {"brief", "webhook_url"}
 JSON_VALUES = (dict, list, str, int, float, bool, type(None))
+KIT_SUFFIXES = (".yaml", ".yml", ".json")  # an uploaded file of these is text: a brand kit
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Submission:
     creatives: int
     uploads: dict[str, bytes] = field(default_factory=dict)
     webhook_url: str | None = None
+    kit: str | None = None  # the brand kit file the brief names, embedded from the uploads
 
 
 def media_type(request: Request) -> str:
@@ -92,7 +94,9 @@ def brief_from_text(
     data = decode_brief(text, source, syntax=syntax)
     _check_shape(data, source)
     name = data.get("brand") if isinstance(data, dict) else None
+    kit = None
     if isinstance(name, str) and kits is not None and name in kits:
+        kit = name
         try:
             kit_text = kits[name].decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -100,7 +104,7 @@ def brief_from_text(
         kit_syntax: BriefSyntax = "json" if name.lower().endswith(".json") else "yaml"
         data = with_kit(data, parse_brand_kit(kit_text, name, syntax=kit_syntax))
     brief = parse_brief(data, source)
-    return Submission(data, brief, check_limits(brief, settings, source))
+    return Submission(data, brief, check_limits(brief, settings, source), kit=kit)
 
 
 def _check_shape(data: Any, source: str) -> None:
@@ -199,7 +203,7 @@ async def _multipart(request: Request, settings: Settings) -> Submission:
         ]
         kits: dict[str, bytes] = {}
         for _, upload in files:  # a brand kit is text, read as the brief is
-            if (upload.filename or "").lower().endswith((".yaml", ".yml", ".json")):
+            if (upload.filename or "").lower().endswith(KIT_SUFFIXES):
                 name = confined_name(upload.filename)
                 kits[name] = await _read_upload(
                     upload, settings.max_brief_bytes, "CAP_MAX_BRIEF_BYTES"
