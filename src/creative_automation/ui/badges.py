@@ -48,11 +48,14 @@ def badge(text: str, colour: str) -> str:
     return f":{colour}-badge[{safe}]"
 
 
-def state(value: CampaignState, cancel_requested: bool = False) -> str:
+def state_label(value: CampaignState, cancel_requested: bool = False) -> str:
+    """`partially succeeded`, `generating · cancelling`: a state in words."""
     label = value.value.replace("_", " ")
-    if cancel_requested and value in ACTIVE:
-        label += " · cancelling"
-    return badge(label, STATE_COLOUR[value])
+    return f"{label} · cancelling" if cancel_requested and value in ACTIVE else label
+
+
+def state(value: CampaignState, cancel_requested: bool = False) -> str:
+    return badge(state_label(value, cancel_requested), STATE_COLOUR[value])
 
 
 def creative_status(value: CreativeStatus) -> str:
@@ -101,4 +104,5 @@ __all__ = [
     "review",
     "severity",
     "state",
+    "state_label",
 ]

@@ -7,6 +7,7 @@ with its problem+json, whose field problems keep their dotted paths, as the CLI 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -46,6 +47,8 @@ class ApiClient:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        # who this client is, to key what is cached from it without holding the key itself
+        self.identity = hashlib.sha256(f"{self.base_url}\0{api_key or ''}".encode()).hexdigest()
         headers = {"User-Agent": "cap-ui"}
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"

@@ -3,7 +3,6 @@ values and corrections on click), its review, and approve / reject / download.""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import posixpath
 from collections.abc import Callable
@@ -12,26 +11,22 @@ import streamlit as st
 from PIL import Image
 
 from ..service.api.schemas import CreativePublic
+from ..storage.checkpoints import CreativeKey
 from . import badges
 from .client import ApiClient
 
 THUMB_PX = 480  # the long side of a gallery image: sharp in a column, a fraction of the bytes
-Key = tuple[str, str, str]  # (product id, aspect ratio, locale)
 WORST_FIRST = ("fail", "warn", "pass", "skipped")
 
 
-def key_of(item: CreativePublic) -> Key:
-    return (item.product_id, item.aspect_ratio, item.locale)
-
-
-def widget_key(prefix: str, key: Key) -> str:
+def widget_key(prefix: str, key: CreativeKey) -> str:
     return f"{prefix}:{'|'.join(key)}"
 
 
 @st.cache_data(show_spinner=False, max_entries=1024)
-def _thumbnail(scope: str, campaign_id: str, path: str, _api: ApiClient) -> bytes:
-    """A creative scaled for the gallery, cached per API key (`scope`): a creative's file
-    never changes once written."""
+def _thumbnail(identity: str, campaign_id: str, path: str, _api: ApiClient) -> bytes:
+    """A creative scaled for the gallery, cached per API and key (`identity`: what one key
+    may see another may not); a creative's file never changes once written."""
     image = Image.open(io.BytesIO(_api.file(campaign_id, path)))
     image.thumbnail((THUMB_PX, THUMB_PX))
     buffer = io.BytesIO()
@@ -39,9 +34,8 @@ def _thumbnail(scope: str, campaign_id: str, path: str, _api: ApiClient) -> byte
     return buffer.getvalue()
 
 
-def thumbnail(api: ApiClient, api_key: str, campaign_id: str, path: str) -> bytes:
-    scope = hashlib.sha256(f"{api.base_url}\0{api_key}".encode()).hexdigest()
-    return _thumbnail(scope, campaign_id, path, api)
+def thumbnail(api: ApiClient, campaign_id: str, path: str) -> bytes:
+    return _thumbnail(api.identity, campaign_id, path, api)
 
 
 def source_of(item: CreativePublic) -> str:
@@ -75,7 +69,7 @@ def review_line(item: CreativePublic) -> str:
 
 
 # records a review: (keys, decision, the session-state key of the comment's text box or None)
-Decide = Callable[[list[Key], str, str | None], None]
+Decide = Callable[[list[CreativeKey], str, str | None], None]
 
 
 def card(
@@ -86,7 +80,7 @@ def card(
 ) -> None:
     """One creative: `image` is its thumbnail (None for a failed one), `fetch` its full file
     for the download, `decide` records a review."""
-    key = key_of(item)
+    key = item.key
     with st.container(border=True):
         if image is not None:
             st.image(image, width="stretch")
@@ -135,4 +129,4 @@ def card(
         )
 
 
-__all__ = ["Key", "card", "key_of", "source_of", "thumbnail", "widget_key"]
+__all__ = ["card", "source_of", "thumbnail", "widget_key"]

@@ -219,6 +219,10 @@ class CreativePublic(BaseModel):
     download_url: str | None
     created_at: datetime
 
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.product_id, self.aspect_ratio, self.locale)
+
 
 class CreativeList(BaseModel):
     campaign_id: str

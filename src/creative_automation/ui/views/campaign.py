@@ -11,12 +11,12 @@ import streamlit as st
 
 from creative_automation.errors import ApiRefused, ApiUnreachable
 from creative_automation.service.api.schemas import CampaignPublic, CreativePublic
+from creative_automation.storage.checkpoints import CreativeKey
 from creative_automation.ui import badges, gallery, session
 from creative_automation.ui.badges import plain
 
 api = session.client()
 settings = session.settings()
-api_key = settings.api_key.get_secret_value() if settings.api_key else ""
 state = st.session_state
 
 
@@ -54,7 +54,7 @@ def header(campaign: CampaignPublic) -> None:
 
 
 def decide(
-    campaign_id: str, keys: list[gallery.Key], decision: str, comment_key: str | None
+    campaign_id: str, keys: list[CreativeKey], decision: str, comment_key: str | None
 ) -> None:
     """Record a review through the API (a button callback); the outcome is shown above the
     gallery on the run that follows."""
@@ -79,14 +79,14 @@ def decide(
         state[comment_key] = ""
 
 
-def select_all(keys: list[gallery.Key]) -> None:
+def select_all(keys: list[CreativeKey]) -> None:
     for key in keys:
         state[gallery.widget_key("select", key)] = True
 
 
 def toolbar(campaign: CampaignPublic, shown: list[CreativePublic]) -> None:
     """The reviewer's name, the bulk review of the selected creatives."""
-    reviewable = [gallery.key_of(c) for c in shown if c.download_url is not None]
+    reviewable = [c.key for c in shown if c.download_url is not None]
     selected = [k for k in reviewable if state.get(gallery.widget_key("select", k))]
     who, comment, approve, reject, everything = st.columns(
         [2, 3, 1.3, 1.3, 1.3], vertical_alignment="bottom"
@@ -139,23 +139,26 @@ def products(campaign: CampaignPublic, shown: list[CreativePublic]) -> None:
                     continue
                 image = None
                 if item.download_url is not None:
-                    image = gallery.thumbnail(api, api_key, campaign.id, item.path)
+                    image = gallery.thumbnail(api, campaign.id, item.path)
                 fetch = partial(api.file, campaign.id, item.path)
                 gallery.card(item, image, fetch, partial(decide, campaign.id))
 
 
+def fetch() -> tuple[CampaignPublic, list[CreativePublic]]:
+    with session.answered(loading="Loading the campaign…"):
+        return api.campaign(campaign_id), api.creatives(campaign_id).items
+
+
 campaign_id = choose()
-with session.answered():
-    live = api.campaign(campaign_id).state in badges.ACTIVE
+opening = [fetch()]  # this run's answer: the page's first pass uses it, its refreshes ask
+live = opening[0][0].state in badges.ACTIVE
 
 
 @st.fragment(run_every=timedelta(seconds=settings.ui_refresh_s) if live else None)
 def page() -> None:
-    with session.answered(loading="Loading the campaign…"):
-        campaign = api.campaign(campaign_id)
-        items = api.creatives(campaign_id).items
-    if live and campaign.state not in badges.ACTIVE:
-        st.rerun()  # it finished: one full run, and the page stops refreshing
+    campaign, items = opening.pop() if opening else fetch()
+    if (campaign.state in badges.ACTIVE) != live:
+        st.rerun()  # it finished, or was started again: refreshing stops or starts
     header(campaign)
     if not items:
         st.info(

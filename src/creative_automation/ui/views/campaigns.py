@@ -1,9 +1,10 @@
 """Campaigns: every campaign of this key with its state, progress, cost and open alerts;
-refreshes while any runs; open, retry or cancel the selected one."""
+refreshes while any runs (and stops when none does); open, retry or cancel the selected one."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
 
 import streamlit as st
@@ -24,8 +25,7 @@ def table(items: list[CampaignSummary], alerts: Counter[str]) -> list[dict[str, 
     return [
         {
             "Campaign": c.name or c.brief_campaign_id,
-            "State": c.state.value.replace("_", " ")
-            + (" · cancelling" if c.cancel_requested and c.state in badges.ACTIVE else ""),
+            "State": badges.state_label(c.state, c.cancel_requested),
             "Progress": (
                 c.progress.creatives_done / c.progress.creatives_expected
                 if c.progress.creatives_expected
@@ -53,24 +53,45 @@ def actions(chosen: CampaignSummary) -> None:
         "Retry", icon=":material/replay:", disabled=not badges.can_retry(chosen.state),
         help="Queue it again: finished creatives are kept, the rest are made.",
     ):  # fmt: skip
-        with session.answered(stop=False):
-            api.retry(chosen.id)
-            st.toast(f"{plain(chosen.name)}: queued again", icon=":material/replay:")
+        act(api.retry, chosen, "queued again")
     if cancel.button(
         "Cancel", icon=":material/stop_circle:",
         disabled=not badges.can_cancel(chosen.state, chosen.cancel_requested),
         help="A queued campaign stops at once; a running one at its next checkpoint.",
     ):  # fmt: skip
-        with session.answered(stop=False):
-            api.cancel(chosen.id)
-            st.toast(f"{plain(chosen.name)}: cancel requested", icon=":material/stop_circle:")
+        act(api.cancel, chosen, "cancel requested")
 
 
-@st.fragment(run_every=timedelta(seconds=refresh))
-def listing() -> None:
+def act(call: Callable[[str], object], chosen: CampaignSummary, done: str) -> None:
+    """Retry or cancel, then run the page again: what refreshes depends on what runs now."""
+    with session.answered(stop=False):
+        call(chosen.id)
+        st.session_state["campaigns_note"] = f"{plain(chosen.name)}: {done}"
+        st.rerun()
+
+
+def fetch() -> tuple[list[CampaignSummary], Counter[str]]:
     with session.answered(loading="Loading campaigns…"):
         items = api.campaigns()
         alerts = Counter(a.campaign_id for a in api.alerts().items if a.campaign_id)
+    return items, alerts
+
+
+def running(items: list[CampaignSummary]) -> int:
+    return sum(c.state in badges.ACTIVE for c in items)
+
+
+opening = [fetch()]  # this run's answer: the listing's first pass uses it, its refreshes ask
+live = running(opening[0][0]) > 0
+
+
+@st.fragment(run_every=timedelta(seconds=refresh) if live else None)
+def listing() -> None:
+    items, alerts = opening.pop() if opening else fetch()
+    if (running(items) > 0) != live:
+        st.rerun()  # the last one finished, or one started: refreshing stops or starts
+    if note := st.session_state.pop("campaigns_note", None):
+        st.toast(note, icon=":material/task_alt:")
     if not items:
         st.info(
             "**No campaigns yet.** Submit a brief (or start from the example) and it shows "
@@ -79,10 +100,10 @@ def listing() -> None:
         )
         st.page_link("views/submit.py", label="Submit a brief", icon=":material/upload_file:")
         return
-    running = sum(c.state in badges.ACTIVE for c in items)
+    active = running(items)
     st.caption(
-        f"{len(items)} campaign{'s' if len(items) != 1 else ''} · {running} running"
-        + (f" · refreshes every {refresh:g} s" if running else "")
+        f"{len(items)} campaign{'s' if len(items) != 1 else ''} · {active} running"
+        + (f" · refreshes every {refresh:g} s" if active else "")
     )
     picked = st.dataframe(
         table(items, alerts),
