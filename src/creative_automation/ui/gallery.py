@@ -12,6 +12,7 @@ from PIL import Image
 
 from ..service.api.schemas import CreativePublic
 from ..storage.checkpoints import CreativeKey
+from ..storage.reviews import MAX_COMMENT
 from . import badges
 from .client import ApiClient
 
@@ -112,7 +113,7 @@ def card(
         )  # fmt: skip
         with reject.popover("Reject", icon=":material/thumb_down:", width="stretch"):
             why = widget_key("why", key)
-            st.text_area("What needs to change?", key=why)
+            st.text_area("What needs to change?", key=why, max_chars=MAX_COMMENT)
             st.button(
                 "Reject", key=widget_key("reject", key), type="primary",
                 disabled=not st.session_state.get(why, "").strip(),

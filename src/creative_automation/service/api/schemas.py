@@ -291,11 +291,12 @@ class ProviderList(BaseModel):
     items: list[ProviderStatus]
 
 
-Role = Annotated[str, Field(min_length=1, max_length=80)]
-PersonName = Annotated[str | None, Field(min_length=1, max_length=80)]
+NAME_MAX, REASON_MAX = 80, 300  # characters: a role or a name, a reason
+Role = Annotated[str, Field(min_length=1, max_length=NAME_MAX)]
+PersonName = Annotated[str | None, Field(min_length=1, max_length=NAME_MAX)]
 Reason = Annotated[
     str | None,
-    Field(min_length=1, max_length=300, description="Why it is late, in plain words."),
+    Field(min_length=1, max_length=REASON_MAX, description="Why it is late, in plain words."),
 ]
 
 

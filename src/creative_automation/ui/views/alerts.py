@@ -8,7 +8,12 @@ from datetime import date
 import streamlit as st
 
 from creative_automation.errors import ApiRefused, ApiUnreachable
-from creative_automation.service.api.schemas import AlertPublic, DraftRequest
+from creative_automation.service.api.schemas import (
+    NAME_MAX,
+    REASON_MAX,
+    AlertPublic,
+    DraftRequest,
+)
 from creative_automation.ui import badges, session
 from creative_automation.ui.badges import plain
 
@@ -60,10 +65,11 @@ def drafting(names: dict[str, str]) -> None:
     with st.form("draft_form"):
         campaign_id = st.selectbox("Campaign", list(names), format_func=names.__getitem__)
         left, right = st.columns(2)
-        audience = left.text_input("Audience (role)", "Campaign stakeholders")
-        audience_name = left.text_input("Audience name (for the greeting)")
-        sender = right.text_input("Signed by")
-        reason = right.text_input("Why it is late (their words)")
+        # the request's own limits, so what is typed is always a valid request
+        audience = left.text_input("Audience (role)", "Campaign stakeholders", max_chars=NAME_MAX)
+        audience_name = left.text_input("Audience name (for the greeting)", max_chars=NAME_MAX)
+        sender = right.text_input("Signed by", max_chars=NAME_MAX)
+        reason = right.text_input("Why it is late (their words)", max_chars=REASON_MAX)
         eta = st.date_input("New delivery date", value=None, min_value=date.today())
         if st.form_submit_button("Draft the update", icon=":material/edit_note:"):
             request = DraftRequest(

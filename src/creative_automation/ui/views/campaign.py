@@ -12,6 +12,7 @@ import streamlit as st
 from creative_automation.errors import ApiRefused, ApiUnreachable
 from creative_automation.service.api.schemas import CampaignPublic, CreativePublic
 from creative_automation.storage.checkpoints import CreativeKey
+from creative_automation.storage.reviews import MAX_COMMENT, MAX_REVIEWER
 from creative_automation.ui import badges, gallery, session
 from creative_automation.ui.badges import plain
 
@@ -91,8 +92,10 @@ def toolbar(campaign: CampaignPublic, shown: list[CreativePublic]) -> None:
     who, comment, approve, reject, everything = st.columns(
         [2, 3, 1.3, 1.3, 1.3], vertical_alignment="bottom"
     )
-    who.text_input("Reviewer", key="reviewer", placeholder="Your name")
-    note = comment.text_input("Comment", key="bulk_comment", placeholder="Required to reject")
+    who.text_input("Reviewer", key="reviewer", placeholder="Your name", max_chars=MAX_REVIEWER)
+    note = comment.text_input(
+        "Comment", key="bulk_comment", placeholder="Required to reject", max_chars=MAX_COMMENT
+    )
     approve.button(
         f"Approve {len(selected)}", icon=":material/done_all:", disabled=not selected,
         width="stretch", on_click=decide, args=(campaign.id, selected, "approved", "bulk_comment"),
